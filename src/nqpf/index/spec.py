@@ -1,0 +1,141 @@
+"""The method specification: every choice of an index construction, recorded as data.
+
+Following COINr (Becker et al. 2022, JOSS 7(78):4567) and the JRC/OECD *Handbook on
+Constructing Composite Indicators* (2008), the whole construction is one plain dictionary that
+can be saved, compared and changed one step at a time (``IndexResult.regenerate``).
+
+Steps and their defaults::
+
+    years:          null                   # all years with enough data (see year_coverage)
+    year_coverage:  0.7                    # keep years whose share of non-missing cells >= this
+    regions:        null                   # the 31 provinces
+    screening:      {min_coverage: 0.65}   # drop indicators with less data than this (share of cells)
+    imputation:     {method: linear, groups: nbs4}
+    treatment:      {method: coinr, skew_max: 2.0, kurt_max: 3.5, winmax: 5}
+    normalisation:  {method: minmax, scope: pooled, out_range: [0, 1]}
+    weighting:      {method: entropy}      # for the children of nodes one level above the indicators
+    weighting_upper: {method: equal}       # for the children of every higher node
+    aggregation:    {method: arithmetic}
+    by_level:       {}                     # {depth: {step: {...}}}: overrides for nodes at that depth
+    by_node:        {}                     # {node_id: {step: {...}}}: overrides for one node
+
+Indicator-level steps (imputation, treatment, normalisation) of an indicator take the nearest
+override among its ancestors; weighting and aggregation of a node's children take the node's
+own override, then its depth's, then the defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from nqpf.errors import NqpfError
+
+STEPS = ("screening", "imputation", "treatment", "normalisation", "weighting", "aggregation")
+
+DEFAULT_SPEC: dict[str, Any] = {
+    "years": None,
+    "year_coverage": 0.7,
+    "regions": None,
+    "screening": {"min_coverage": 0.65},
+    "imputation": {"method": "linear", "groups": "nbs4"},
+    "treatment": {"method": "coinr", "skew_max": 2.0, "kurt_max": 3.5, "winmax": 5},
+    "normalisation": {"method": "minmax", "scope": "pooled", "out_range": [0.0, 1.0]},
+    "weighting": {"method": "entropy"},
+    "weighting_upper": {"method": "equal"},
+    "aggregation": {"method": "arithmetic"},
+    "by_level": {},
+    "by_node": {},
+}
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "imputation": ("none", "linear", "group_mean", "linear+group_mean"),
+    "treatment": ("none", "coinr", "winsorise", "log"),
+    "normalisation": ("minmax", "zscore", "rank", "percentile", "goalposts", "distance_to_target"),
+    "weighting": ("equal", "entropy", "critic", "pca", "ahp", "user", "combined", "entropy_global"),
+    "aggregation": ("arithmetic", "geometric", "generalized", "harmonic", "topsis"),
+}
+
+
+class SpecError(NqpfError):
+    """A method specification that cannot be used."""
+
+
+def _merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in changes.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _shorthand(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Let ``weighting="critic"`` stand for ``weighting={"method": "critic"}``."""
+    out: dict[str, Any] = {}
+    for k, v in changes.items():
+        if k in CHOICES or k == "weighting_upper":
+            out[k] = {"method": v} if isinstance(v, str) else v
+        else:
+            out[k] = v
+    return out
+
+
+def make_spec(base: Mapping[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
+    """A complete, validated spec: defaults, then ``base``, then ``changes`` (deep-merged).
+
+    A step given as a string is the method name: ``make_spec(weighting="critic")``. A step
+    given as a dict replaces only the keys it names; pass ``{"method": ..., ...}`` in full
+    when switching methods with different parameters.
+    """
+    spec = _merge(DEFAULT_SPEC, _shorthand(base or {}))
+    for step, val in _shorthand(changes).items():
+        if step in CHOICES or step == "weighting_upper":
+            if isinstance(val, Mapping) and "method" in val and val["method"] != spec[step].get("method"):
+                spec[step] = dict(val)  # a new method starts from its own parameters
+                continue
+        spec = _merge(spec, {step: val})
+    validate_spec(spec)
+    return spec
+
+
+def validate_spec(spec: Mapping[str, Any]) -> None:
+    """Raise :class:`SpecError` naming every unknown step or method."""
+    problems: list[str] = []
+    known = set(DEFAULT_SPEC)
+    for k in spec:
+        if k not in known:
+            problems.append(f"unknown spec key {k!r} (known: {', '.join(sorted(known))})")
+
+    def check(where: str, block: Mapping[str, Any]) -> None:
+        for step, val in block.items():
+            kind = "weighting" if step == "weighting_upper" else step
+            if kind in CHOICES:
+                if not isinstance(val, Mapping) or "method" not in val:
+                    problems.append(f"{where}{step}: needs a 'method' (one of {', '.join(CHOICES[kind])})")
+                elif val["method"] not in CHOICES[kind]:
+                    problems.append(
+                        f"{where}{step}: unknown method {val['method']!r} (one of {', '.join(CHOICES[kind])})"
+                    )
+            elif step not in STEPS and where:
+                problems.append(f"{where}{step}: unknown step (one of {', '.join(STEPS)})")
+
+    check("", {k: v for k, v in spec.items() if k in CHOICES or k == "weighting_upper"})
+    for depth, block in (spec.get("by_level") or {}).items():
+        check(f"by_level[{depth}].", block)
+    for node, block in (spec.get("by_node") or {}).items():
+        check(f"by_node[{node}].", block)
+    out_range = (spec.get("normalisation") or {}).get("out_range")
+    if out_range is not None and (len(out_range) != 2 or float(out_range[0]) >= float(out_range[1])):
+        problems.append(f"normalisation.out_range must be [low, high] with low < high, got {out_range}")
+    if problems:
+        raise SpecError("invalid method spec:\n  " + "\n  ".join(problems))
+
+
+def spec_hash(spec: Mapping[str, Any]) -> str:
+    """A short stable hash of a spec (sorted JSON)."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]

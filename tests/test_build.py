@@ -1,0 +1,206 @@
+"""The index engine end to end: a hand-worked index, peer checks, regenerate, real-data facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nqpf.frameworks import load_framework
+from nqpf.index import weights as wts
+from nqpf.index.build import TIDY_COLUMNS, CompositeIndex, build_index
+from nqpf.index.spec import SpecError, make_spec
+from nqpf.panel import Panel
+from nqpf.regions import REGISTRY
+
+# --- a hand-worked example -----------------------------------------------------------------
+# Test fixture (not statistics): three regions, two years, three variables.
+FIXTURE = {
+    # variable: {year: [110000, 120000, 130000]}
+    "a": {2020: [1, 2, 3], 2021: [2, 4, 5]},
+    "b": {2020: [10, 20, 30], 2021: [10, 10, 40]},
+    "c": {2020: [2, 2, 6], 2021: [4, 4, 10]},
+}
+REGIONS = ["110000", "120000", "130000"]
+
+FRAMEWORK_YAML = """
+id: toy
+name_en: Toy index
+name_zh: 玩具指数
+version: "0.1"
+description: a test fixture
+root:
+  id: idx
+  name_en: Toy index
+  name_zh: 玩具指数
+  children:
+    - id: d1
+      name_en: Dimension one
+      name_zh: 维度一
+      children:
+        - {id: i_a, name_en: A, name_zh: 甲, formula: a, unit: u, direction: 1, rationale: r, reference: ref}
+        - {id: i_b, name_en: B, name_zh: 乙, formula: b, unit: u, direction: -1, rationale: r, reference: ref}
+    - id: d2
+      name_en: Dimension two
+      name_zh: 维度二
+      children:
+        - {id: i_ca, name_en: C per A, name_zh: 丙比甲, formula: c / a, unit: u, direction: 1, rationale: r, reference: ref}
+"""
+
+
+@pytest.fixture()
+def toy(tmp_path: Path) -> tuple[Panel, object]:
+    rows = [
+        {"region_code": r, "year": y, "variable": v, "value": float(vals[i])}
+        for v, by_year in FIXTURE.items()
+        for y, vals in by_year.items()
+        for i, r in enumerate(REGIONS)
+    ]
+    path = tmp_path / "toy.yaml"
+    path.write_text(FRAMEWORK_YAML, encoding="utf-8")
+    return Panel(pd.DataFrame(rows)), load_framework(path)
+
+
+PLAIN = {"imputation": "none", "treatment": "none", "weighting": "equal", "regions": REGIONS, "years": [2020, 2021]}
+
+
+def test_hand_worked_index(toy) -> None:
+    panel, fw = toy
+    res = build_index(fw, panel, PLAIN)
+    # pooled min-max over both years:
+    #   a: min 1, max 5        -> 2020 [0, .25, .5],   2021 [.25, .75, 1]
+    #   b: cost, min 10 max 40 -> (40 - b)/30: 2020 [1, 2/3, 1/3], 2021 [1, 1, 0]
+    #   c/a = 2020 [2, 1, 2], 2021 [2, 1, 2] -> min 1 max 2 -> [1, 0, 1] both years
+    np.testing.assert_allclose(res.scores["i_b"], [[1, 2 / 3, 1 / 3], [1, 1, 0]])
+    d1 = np.array([[0.5, (0.25 + 2 / 3) / 2, (0.5 + 1 / 3) / 2], [0.625, 0.875, 0.5]])
+    np.testing.assert_allclose(res.scores["d1"], d1)
+    np.testing.assert_allclose(res.scores["d2"], [[1, 0, 1], [1, 0, 1]])
+    np.testing.assert_allclose(res.index, (d1 + np.array([[1, 0, 1], [1, 0, 1]])) / 2)
+    rk = res.ranking(2021)
+    assert rk["region_code"].tolist() == ["110000", "130000", "120000"]
+    assert rk["rank"].tolist() == [1, 2, 3]
+    assert set(res.weights["weight"]) == {0.5, 1.0}
+
+
+def test_tidy_export_shape(toy) -> None:
+    panel, fw = toy
+    tidy = build_index(fw, panel, PLAIN).to_tidy()
+    assert list(tidy.columns) == TIDY_COLUMNS
+    assert len(tidy) == 6 * 2 * 3  # nodes (idx, d1, i_a, i_b, d2, i_ca) x years x regions
+    bj = tidy[(tidy.region_code == "110000") & (tidy.node == "idx") & (tidy.year == 2021)].iloc[0]
+    assert bj.region_en == "Beijing" and bj.region_zh == "北京" and bj.framework == "toy"
+    assert bj.score == pytest.approx((0.625 + 1) / 2)
+
+
+def test_entropy_weights_match_pymcdm(toy) -> None:
+    from pymcdm.weights import entropy_weights
+
+    panel, fw = toy
+    # pymcdm's entropy needs strictly positive data: use the 1..100 output range
+    spec = {**PLAIN, "weighting": "entropy", "normalisation": {"method": "minmax", "out_range": [1, 100]}}
+    res = build_index(fw, panel, spec)
+    pooled = np.column_stack([res.scores["i_a"].ravel(), res.scores["i_b"].ravel()])
+    got = res.weights.set_index("node").loc[["i_a", "i_b"], "weight"].to_numpy()
+    np.testing.assert_allclose(got, entropy_weights(pooled), atol=1e-12)
+    # the dimension score uses them
+    np.testing.assert_allclose(res.scores["d1"], got[0] * res.scores["i_a"] + got[1] * res.scores["i_b"])
+
+
+def test_entropy_global_sums_leaf_weights(toy) -> None:
+    panel, fw = toy
+    res = build_index(fw, panel, {**PLAIN, "weighting": "entropy", "weighting_upper": "entropy_global"})
+    leaf = wts.entropy(np.column_stack([res.scores[i].ravel() for i in ("i_a", "i_b", "i_ca")]))
+    w = res.weights.set_index("node")["weight"]
+    assert w["d1"] == pytest.approx(leaf[0] + leaf[1])
+    assert w["d2"] == pytest.approx(leaf[2])
+
+
+def test_regenerate_changes_one_step(toy) -> None:
+    panel, fw = toy
+    res = build_index(fw, panel, PLAIN)
+    same = res.regenerate()
+    np.testing.assert_array_equal(same.index, res.index)
+    assert same.data_hash == res.data_hash
+    geo = res.regenerate(aggregation="geometric", normalisation={"method": "minmax", "out_range": [1, 100]})
+    assert geo.spec["aggregation"] == {"method": "geometric"}
+    assert geo.spec["imputation"] == res.spec["imputation"]
+    # d2 has one indicator: its score is that indicator on the 1..100 scale
+    np.testing.assert_allclose(geo.scores["d2"], [[100, 1, 100], [100, 1, 100]])
+    # geometric mean of d1's two indicators with equal weights
+    np.testing.assert_allclose(geo.scores["d1"], np.sqrt(geo.scores["i_a"] * geo.scores["i_b"]))
+    with pytest.raises(Exception, match="geometric|out_range|positive|<= 0|zero"):
+        res.regenerate(aggregation="geometric")  # 0..1 range meets a zero
+
+
+def test_per_node_override(toy) -> None:
+    panel, fw = toy
+    res = build_index(fw, panel, {**PLAIN, "by_node": {"d1": {"weighting": {"method": "user", "weights": {"i_a": 3, "i_b": 1}}}}})
+    np.testing.assert_allclose(res.scores["d1"], 0.75 * res.scores["i_a"] + 0.25 * res.scores["i_b"])
+
+
+def test_spec_validation() -> None:
+    with pytest.raises(SpecError, match="weighting.*unknown method 'entropi'"):
+        make_spec(weighting="entropi")
+    with pytest.raises(SpecError, match="unknown spec key"):
+        make_spec({"weighing": {"method": "equal"}})
+    assert make_spec(weighting="critic")["weighting"] == {"method": "critic"}
+
+
+def test_imputation_flags_every_filled_cell(toy) -> None:
+    panel, fw = toy
+    obs = panel.observations
+    obs = obs[~((obs.variable == "a") & (obs.region_code == "120000") & (obs.year == 2021))]
+    res = build_index(fw, Panel(obs), {**PLAIN, "imputation": "linear"})
+    cells = res.imputed_cells()
+    # a (and so c/a) is missing for Tianjin 2021: carried from 2020 (a = 2)
+    assert sorted(cells["indicator"]) == ["i_a", "i_ca"]
+    assert set(cells["region_code"]) == {"120000"} and set(cells["year"]) == {2021}
+    assert cells.set_index("indicator").loc["i_a", "value"] == 2.0
+
+
+# --- the real panel ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def real_panel(data_dir: Path) -> Panel:
+    return Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
+                 pd.read_csv(data_dir / "panel" / "variables.csv"))
+
+
+LEADERS = {"110000", "310000", "440000", "320000", "330000"}  # Beijing, Shanghai, Guangdong, Jiangsu, Zhejiang
+
+
+@pytest.mark.parametrize("fid", ["nqpf-three-elements", "nqpf-technology-economy-industry"])
+def test_real_nqpf_ranking_is_plausible(real_panel: Panel, fid: str) -> None:
+    res = build_index(fid, real_panel)
+    west = set(REGISTRY.groups("nbs4")["west"].codes)
+    for year in (res.years[0], 2015, res.years[-1]):
+        rk = res.ranking(year)
+        top = set(rk["region_code"].head(6))
+        assert len(LEADERS & top) >= 4, (year, rk.head(6))
+        bottom = rk["region_code"].tail(5)
+        assert len(set(bottom) & west) >= 3 and bottom.iloc[-1] in west, (year, rk.tail(5))
+    means = res.group_means("nbs4")
+    assert (means["east"] > means["central"]).all() and (means["central"] > means["west"]).all()
+    assert (means.idxmin(axis=1) == "west").all()
+    # the leaders: all five in the top six of the latest year
+    assert LEADERS <= set(res.ranking()["region_code"].head(6))
+
+
+def test_real_hqd_regional_order(real_panel: Panel) -> None:
+    res = build_index("hqd-four-channels", real_panel)
+    means = res.group_means("nbs4")
+    assert (means["east"] > means["central"]).all() and (means["central"] > means["west"]).all()
+    assert res.ranking()["region_code"].iloc[0] == "110000"
+
+
+def test_pooled_scores_compare_across_years(real_panel: Panel) -> None:
+    res = CompositeIndex("nqpf-three-elements").fit(real_panel)
+    # pooled min-max: each indicator's observed maximum (1.0) sits in one year, not in every year
+    # (imputed cells are left out: values carried past a series' end repeat its last year)
+    for k, ind in enumerate(res.indicators):
+        hits = np.argwhere(np.isclose(res.normalised[:, :, k], 1.0) & ~res.imputed[:, :, k])
+        assert len({int(t) for t, _ in hits}) == 1, ind
+    per_year = res.regenerate(normalisation={"method": "minmax", "scope": "per_year"})
+    assert not np.allclose(per_year.index, res.index)
+    assert np.nanmean(res.index[-1]) > np.nanmean(res.index[0])  # NQPF rose over the period
