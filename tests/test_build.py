@@ -98,14 +98,27 @@ def test_entropy_weights_match_pymcdm(toy) -> None:
     from pymcdm.weights import entropy_weights
 
     panel, fw = toy
-    # pymcdm's entropy needs strictly positive data: use the 1..100 output range
-    spec = {**PLAIN, "weighting": "entropy", "normalisation": {"method": "minmax", "out_range": [1, 100]}}
-    res = build_index(fw, panel, spec)
+    res = build_index(fw, panel, {**PLAIN, "weighting": "entropy"})
     pooled = np.column_stack([res.scores["i_a"].ravel(), res.scores["i_b"].ravel()])
     got = res.weights.set_index("node").loc[["i_a", "i_b"], "weight"].to_numpy()
-    np.testing.assert_allclose(got, entropy_weights(pooled), atol=1e-12)
-    # the dimension score uses them
+    np.testing.assert_allclose(got, wts.entropy(pooled), atol=1e-12)
+    # peer: pymcdm's entropy refuses zeros, so compare on a strictly positive copy of the same matrix
+    shifted = 1 + pooled
+    np.testing.assert_allclose(wts.entropy(shifted), entropy_weights(shifted), atol=1e-12)
+    # the dimension score uses the weights
     np.testing.assert_allclose(res.scores["d1"], got[0] * res.scores["i_a"] + got[1] * res.scores["i_b"])
+    # weights do not depend on the output range (entropy is computed on a [0, 1] copy)
+    wide = build_index(fw, panel, {**PLAIN, "weighting": "entropy",
+                                   "normalisation": {"method": "minmax", "out_range": [1, 100]}})
+    np.testing.assert_allclose(wide.weights["weight"].to_numpy(), res.weights["weight"].to_numpy(), atol=1e-12)
+    # hand-worked: i_a pooled = [0, .25, .5, .25, .75, 1] (sum 2.75); i_b = [1, 2/3, 1/3, 1, 1, 0] (sum 4)
+    def ent(col: np.ndarray) -> float:
+        p = col / col.sum()
+        p = p[p > 0]
+        return 1 + float((p * np.log(p)).sum()) / np.log(6)
+
+    d = np.array([ent(pooled[:, 0]), ent(pooled[:, 1])])
+    np.testing.assert_allclose(got, d / d.sum(), atol=1e-12)
 
 
 def test_entropy_global_sums_leaf_weights(toy) -> None:

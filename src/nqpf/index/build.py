@@ -351,7 +351,22 @@ def _node_weights(method: dict[str, Any], x: np.ndarray, node: Node, kept: list[
     if m == "equal":
         return wts.equal(len(kept))
     rows = x[~np.all(np.isnan(x), axis=1)]
+    if m == "entropy" or (m == "combined" and kw.get("objective", "entropy") == "entropy"):
+        rows = _unit_range(rows)
     return wts.compute(m, rows, **kw)
+
+
+def _unit_range(x: np.ndarray) -> np.ndarray:
+    """Column-wise min-max to [0, 1].
+
+    Entropy is not shift-invariant, so entropy weights are always computed on a [0, 1] copy
+    of the normalised values: the weights then do not depend on ``out_range`` (or on z-scores
+    being negative), and equal the usual min-max entropy weights of the literature.
+    """
+    lo = np.nanmin(x, axis=0)
+    span = np.nanmax(x, axis=0) - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(span > 0, (x - lo) / np.where(span > 0, span, 1.0), 0.0)
 
 
 def build_index(framework: Framework | str, panel: Panel, spec: Mapping[str, Any] | None = None,
@@ -457,7 +472,7 @@ def build_index(framework: Framework | str, panel: Panel, spec: Mapping[str, Any
     )
     if uses_global:
         mat = normed.reshape(-1, len(indicators))
-        w_all = wts.entropy(mat[~np.all(np.isnan(mat), axis=1)])
+        w_all = wts.entropy(_unit_range(mat[~np.all(np.isnan(mat), axis=1)]))
         leaf_weights = dict(zip(indicators, w_all.tolist(), strict=True))
 
     def visit(n: Node) -> None:

@@ -7,7 +7,7 @@ can be saved, compared and changed one step at a time (``IndexResult.regenerate`
 Steps and their defaults::
 
     years:          null                   # all years with enough data (see year_coverage)
-    year_coverage:  0.7                    # keep years whose share of non-missing cells >= this
+    year_coverage:  0.85                   # keep years whose share of non-missing cells >= this
     regions:        null                   # the 31 provinces
     screening:      {min_coverage: 0.65}   # drop indicators with less data than this (share of cells)
     imputation:     {method: linear, groups: nbs4}
@@ -38,7 +38,7 @@ STEPS = ("screening", "imputation", "treatment", "normalisation", "weighting", "
 
 DEFAULT_SPEC: dict[str, Any] = {
     "years": None,
-    "year_coverage": 0.7,
+    "year_coverage": 0.85,
     "regions": None,
     "screening": {"min_coverage": 0.65},
     "imputation": {"method": "linear", "groups": "nbs4"},
