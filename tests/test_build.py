@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nqpf.errors import ValidationError
 from nqpf.frameworks import load_framework
 from nqpf.index import weights as wts
 from nqpf.index.build import TIDY_COLUMNS, CompositeIndex, build_index
@@ -143,7 +144,7 @@ def test_regenerate_changes_one_step(toy) -> None:
     np.testing.assert_allclose(geo.scores["d2"], [[100, 1, 100], [100, 1, 100]])
     # geometric mean of d1's two indicators with equal weights
     np.testing.assert_allclose(geo.scores["d1"], np.sqrt(geo.scores["i_a"] * geo.scores["i_b"]))
-    with pytest.raises(Exception, match="geometric|out_range|positive|<= 0|zero"):
+    with pytest.raises(ValidationError, match="out_range"):
         res.regenerate(aggregation="geometric")  # 0..1 range meets a zero
 
 
@@ -154,7 +155,7 @@ def test_per_node_override(toy) -> None:
 
 
 def test_spec_validation() -> None:
-    with pytest.raises(SpecError, match="weighting.*unknown method 'entropi'"):
+    with pytest.raises(SpecError, match=r"weighting.*unknown method 'entropi'"):
         make_spec(weighting="entropi")
     with pytest.raises(SpecError, match="unknown spec key"):
         make_spec({"weighing": {"method": "equal"}})
@@ -197,7 +198,7 @@ def test_real_nqpf_ranking_is_plausible(real_panel: Panel, fid: str) -> None:
     assert (means["east"] > means["central"]).all() and (means["central"] > means["west"]).all()
     assert (means.idxmin(axis=1) == "west").all()
     # the leaders: all five in the top six of the latest year
-    assert LEADERS <= set(res.ranking()["region_code"].head(6))
+    assert set(res.ranking()["region_code"].head(6)) >= LEADERS
 
 
 def test_real_hqd_regional_order(real_panel: Panel) -> None:

@@ -61,5 +61,5 @@ def test_user_groups_from_csv_and_yaml(tmp_path: Path) -> None:
     assert REGISTRY.groups(REGISTRY.load_groups(yml))["jjj"].name_zh == "京津冀"
     bad = tmp_path / "bad.csv"
     bad.write_text("region,group\nGotham,x\n", encoding="utf-8")
-    with pytest.raises(UnknownRegionError, match="bad.csv.*line 2|line 2.*bad.csv"):
+    with pytest.raises(UnknownRegionError, match=r"bad\.csv.*line 2|line 2.*bad\.csv"):
         REGISTRY.load_groups(bad)

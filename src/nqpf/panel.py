@@ -160,9 +160,9 @@ class Panel:
         ys = [int(y) for y in years] if years is not None else self.years
         values = np.full((len(ys), len(rs), len(vs)), np.nan)
         obs = self._obs[self._obs["variable"].isin(vs)]
-        ti = pd.Index(ys).get_indexer(obs["year"])
-        ri = pd.Index(rs).get_indexer(obs["region_code"])
-        vi = pd.Index(vs).get_indexer(obs["variable"])
+        ti = pd.Index(ys).get_indexer(pd.Index(obs["year"]))
+        ri = pd.Index(rs).get_indexer(pd.Index(obs["region_code"]))
+        vi = pd.Index(vs).get_indexer(pd.Index(obs["variable"]))
         keep = (ti >= 0) & (ri >= 0) & (vi >= 0)
         values[ti[keep], ri[keep], vi[keep]] = obs["value"].to_numpy()[keep]
         return PanelArray(values, ys, rs, vs)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,7 +163,7 @@ class RegionRegistry:
         keys.update(en + normalize_name(s) for s in _SUFFIXES_EN)
         return keys
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Region]:
         return iter(self._by_code.values())
 
     def __len__(self) -> int:

@@ -495,7 +495,7 @@ def build_index(framework: Framework | str, panel: Panel, spec: Mapping[str, Any
         if method == "topsis":
             s = agg.topsis(stack, w)
         else:
-            s = agg.aggregate(stack, w, method, p=aconf.get("p"))
+            s = agg.aggregate(stack, w, method, p=aconf.get("p"), names=[c.id for c in kept])
         scores[n.id] = s
         for c, wi in zip(kept, w, strict=True):
             weight_rows.append({"node": c.id, "parent": n.id, "weight": float(wi), "method": wconf.get("method")})

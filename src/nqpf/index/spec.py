@@ -94,10 +94,10 @@ def make_spec(base: Mapping[str, Any] | None = None, **changes: Any) -> dict[str
     """
     spec = _merge(DEFAULT_SPEC, _shorthand(base or {}))
     for step, val in _shorthand(changes).items():
-        if step in CHOICES or step == "weighting_upper":
-            if isinstance(val, Mapping) and "method" in val and val["method"] != spec[step].get("method"):
-                spec[step] = dict(val)  # a new method starts from its own parameters
-                continue
+        is_step = step in CHOICES or step == "weighting_upper"
+        if is_step and isinstance(val, Mapping) and val.get("method", spec[step].get("method")) != spec[step].get("method"):
+            spec[step] = dict(val)  # a new method starts from its own parameters
+            continue
         spec = _merge(spec, {step: val})
     validate_spec(spec)
     return spec
