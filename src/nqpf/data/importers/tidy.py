@@ -1,0 +1,369 @@
+"""Importer for tidy tables: the curated panel and any long or wide CSV/Excel/Parquet file.
+
+* **Curated panel** (``panel/provinces.csv``, ``panel/national.csv``): columns
+  ``region_code, region_zh, region_en, year, variable, value, unit, source``. Names, units and
+  sources of the variables come from ``variables.csv`` beside the file when present (read as
+  the catalog, never as data); variable ids are kept exactly as written.
+* **Long** (one row per region-year-variable): give a :class:`ColumnMapping` naming the
+  region, year, variable, value (and optionally unit) columns.
+* **Wide by variable** (one row per region-year, one column per variable) and **wide by
+  year** (one row per region, one column per year, a single variable named by
+  ``variable=``).
+
+Regions may be written as GB/T 2260 codes or any name or alias the registry knows. Line
+numbers are 1-based lines of the file (the header is line 1; quoted cells spanning several
+lines would shift them); cells are spreadsheet references (``F7``), or column names for
+Parquet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nqpf.data.batch import ImportBatch, Provenance
+from nqpf.data.importers.common import (
+    col_letter,
+    is_year_label,
+    normalize_unit,
+    observations,
+    parse_values,
+    parse_years,
+    resolve_regions,
+    variables_frame,
+)
+from nqpf.errors import ValidationError
+
+#: columns of the curated panel files
+CURATED_COLUMNS = ("region_code", "year", "variable", "value")
+LAYOUTS = ("auto", "long", "wide_variables", "wide_years")
+DEFAULT_SOURCE = "user"
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which columns of a tidy file hold what.
+
+    ``layout``: ``"long"`` (region, year, variable, value columns), ``"wide_variables"``
+    (region, year and one column per variable: ``columns`` or all the others),
+    ``"wide_years"`` (region and one column per year, for one variable), or ``"auto"``
+    (long if the variable and value columns exist, else wide by variable if the year column
+    exists, else wide by year). ``unit`` names a unit column (long layout); ``sheet`` picks one
+    Excel sheet (default: every sheet that has the region column).
+    """
+
+    region: str = "region"
+    year: str | None = "year"
+    variable: str | None = "variable"
+    value: str | None = "value"
+    unit: str | None = None
+    source: str | None = None
+    layout: str = "auto"
+    columns: tuple[str, ...] = ()
+    sheet: str | int | None = None
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {self.layout!r}")
+
+    @classmethod
+    def coerce(cls, mapping: ColumnMapping | Mapping[str, object] | None) -> ColumnMapping:
+        """A mapping from a :class:`ColumnMapping`, a dict of its fields, or ``None`` (defaults)."""
+        if mapping is None:
+            return cls()
+        if isinstance(mapping, ColumnMapping):
+            return mapping
+        known = {f.name for f in fields(cls)}
+        unknown = set(mapping) - known
+        if unknown:
+            raise ValueError(f"unknown column-mapping keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        kw = dict(mapping)
+        if "columns" in kw and kw["columns"] is not None:
+            kw["columns"] = tuple(kw["columns"])  # type: ignore[arg-type]
+        return cls(**kw)  # type: ignore[arg-type]
+
+
+CURATED = ColumnMapping(region="region_code", unit="unit", source="source", layout="long")
+
+
+def is_curated(columns: list[str]) -> bool:
+    """Whether a header has the curated panel's columns."""
+    return set(CURATED_COLUMNS) <= {str(c) for c in columns}
+
+
+# -- reading tables --------------------------------------------------------------------------
+def read_csv_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV as text cells (UTF-8 with or without BOM, else GB18030); all cells ``str``."""
+    p = Path(path)
+    with p.open("rb") as fh:
+        head = fh.read(65536)
+    if b"\x00" in head:
+        raise ValidationError("binary file (NUL bytes), not a text table", file=str(p))
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=True)
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.ParserError as exc:
+            raise ValidationError(f"not a readable CSV table: {exc}", file=str(p)) from exc
+        except pd.errors.EmptyDataError as exc:
+            raise ValidationError("empty file", file=str(p)) from exc
+        df.columns = [str(c).strip() for c in df.columns]
+        return df
+    raise ValidationError("unreadable encoding: the file is neither UTF-8 nor GBK/GB18030", file=str(p))
+
+
+def read_tables(path: str | Path, sheet: str | int | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of a file by sheet name ("" for CSV and Parquet)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        try:
+            frames = pd.read_excel(p, sheet_name=sheet if sheet is not None else None, dtype=object)
+        except Exception as exc:
+            raise ValidationError(f"cannot read the workbook: {exc}", file=str(p)) from exc
+        if isinstance(frames, pd.DataFrame):
+            frames = {str(sheet): frames}
+        out = {}
+        for name, df in frames.items():
+            df.columns = [str(c).strip() for c in df.columns]
+            out[str(name)] = df
+        return out
+    if suffix == ".parquet":
+        try:
+            return {"": pd.read_parquet(p)}
+        except Exception as exc:
+            raise ValidationError(f"cannot read the Parquet file: {exc}", file=str(p)) from exc
+    return {"": read_csv_table(p)}
+
+
+# -- import ---------------------------------------------------------------------------------
+def read_tidy(
+    path: str | Path,
+    mapping: ColumnMapping | Mapping[str, object] | None = None,
+    *,
+    variable: str | None = None,
+    unit: str | None = None,
+    source: str | None = None,
+) -> list[ImportBatch]:
+    """Read a tidy long or wide table; one batch per table (file or sheet).
+
+    Files with the curated panel's columns are read as such (catalog from ``variables.csv``
+    beside them); otherwise ``mapping`` says which column holds what. ``variable`` names the
+    single variable of a wide-by-year file; ``unit`` sets the unit of variables without a
+    unit column; ``source`` the catalog source id (default ``"user"``).
+    """
+    p = Path(path)
+    m = ColumnMapping.coerce(mapping)
+    tables = read_tables(p, m.sheet)
+    batches: list[ImportBatch] = []
+    for sheet, df in tables.items():
+        where = f"{p}" + (f" (sheet {sheet})" if sheet else "")
+        cols = list(df.columns)
+        if mapping is None and is_curated(cols):
+            batches.append(_curated(df, p, sheet, source=source))
+            continue
+        if m.region not in cols:
+            if sheet and m.sheet is None:
+                continue  # a sheet without the region column (notes, metadata) is skipped
+            raise ValidationError(
+                f"region column {m.region!r} not found; columns are {', '.join(map(str, cols))}; "
+                "give a column mapping", file=where,
+            )
+        batches.append(_generic(df, p, sheet, m, variable=variable, unit=unit, source=source))
+    if not batches:
+        raise ValidationError(f"no sheet has the region column {m.region!r}", file=str(p))
+    return batches
+
+
+def _lines_cells(df: pd.DataFrame, p: Path, col: pd.Series | str, row: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """1-based file lines and cell references of rows ``row`` (0-based) in column(s) ``col``.
+
+    Parquet and R tables have no header line: their rows count from 1 and cells are column names.
+    """
+    parquet = p.suffix.lower() in {".parquet", ".rda", ".rdata", ".rds"}
+    line = row + (1 if parquet else 2)
+    names = col if isinstance(col, pd.Series) else pd.Series(col, index=row.index)
+    if parquet:
+        return line, names.astype(object)
+    pos = {c: col_letter(i) for i, c in enumerate(df.columns)}
+    cell = names.map(pos) + line.astype(str)
+    return line, cell.astype(object)
+
+
+def _regions(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(region_code, region_raw) of a region column; numeric codes are read as integers."""
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        raw = values.astype("Int64").astype(str).replace("<NA>", "")
+    else:
+        raw = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    return resolve_regions(raw), raw
+
+
+def _curated(df: pd.DataFrame, p: Path, sheet: str, *, source: str | None) -> ImportBatch:
+    code, raw = _regions(df["region_code"])
+    problem = pd.Series("", index=df.index, dtype=object)
+    # cross-check the code against the names written beside it
+    for name_col in ("region_zh", "region_en"):
+        if name_col in df.columns:
+            names = df[name_col].astype(str).str.strip()
+            named = resolve_regions(names)
+            clash = (code != "") & (named != "") & (named != code)
+            problem = problem.mask(
+                clash & (problem == ""),
+                "region code " + raw + f" does not match {name_col} " + names,
+            )
+    year, bad_year = parse_years(df["year"])
+    problem = problem.mask(bad_year & (problem == ""), "year " + df["year"].astype(str) + " is not a year")
+    value, rawv = parse_values(df["value"])
+    row = pd.Series(np.arange(len(df)), index=df.index)
+    line, cell = _lines_cells(df, p, "value", row)
+    var = df["variable"].astype(str).str.strip()
+    units = df["unit"].astype(str).map(normalize_unit) if "unit" in df.columns else None
+    obs = observations(
+        region_code=code, year=year, variable=var, value=value, line=line, cell=cell,
+        region_raw=raw, raw=rawv, unit=units, problem=problem,
+    )
+    catalog = _curated_catalog(p, df, var, units, source)
+    return ImportBatch(obs, catalog, Provenance.for_file(p, importer="tidy", sheet=sheet),
+                       _raw_regions(raw, code))
+
+
+def _curated_catalog(p: Path, df: pd.DataFrame, var: pd.Series, units: pd.Series | None,
+                     source: str | None) -> pd.DataFrame:
+    """Catalog rows of the variables in ``df``: from ``variables.csv`` beside, else the data."""
+    present = list(pd.unique(var))
+    cat_path = p.parent / "variables.csv"
+    rows: dict[str, dict[str, str]] = {}
+    if cat_path.is_file() and cat_path.resolve() != p.resolve():
+        cat = read_csv_table(cat_path)
+        need = {"variable", "unit"}
+        if not need <= set(cat.columns):
+            raise ValidationError(f"catalog lacks columns {', '.join(sorted(need - set(cat.columns)))}",
+                                  file=str(cat_path))
+        for rec in cat.to_dict("records"):
+            rows[str(rec["variable"]).strip()] = {
+                "variable": str(rec["variable"]).strip(),
+                "name_en": str(rec.get("name_en", "")),
+                "name_zh": str(rec.get("name_zh", "")),
+                "unit": normalize_unit(str(rec["unit"])),
+                "source": str(rec.get("source", "")),
+                "notes": str(rec.get("notes", "")),
+            }
+    src = df["source"].astype(str) if "source" in df.columns else pd.Series("", index=df.index)
+    out = []
+    for v in present:
+        if v in rows:
+            r = dict(rows[v])
+            if source:
+                r["source"] = source
+            out.append(r)
+            continue
+        mask = var == v
+        unit_v = str(units[mask].iloc[0]) if units is not None else ""
+        src_v = source or ";".join(pd.unique(src[mask].replace("", np.nan).dropna()))
+        out.append({"variable": v, "name_en": v, "name_zh": "", "unit": unit_v,
+                    "source": src_v or DEFAULT_SOURCE, "notes": ""})
+    return variables_frame(out)
+
+
+def _generic(df: pd.DataFrame, p: Path, sheet: str, m: ColumnMapping, *, variable: str | None,
+             unit: str | None, source: str | None) -> ImportBatch:
+    where = f"{p}" + (f" (sheet {sheet})" if sheet else "")
+    df = df.reset_index(drop=True)
+    cols = list(df.columns)
+    layout = m.layout
+    if layout == "auto":
+        if m.variable in cols and m.value in cols:
+            layout = "long"
+        elif m.year in cols:
+            layout = "wide_variables"
+        else:
+            layout = "wide_years"
+    row = pd.Series(np.arange(len(df)), index=df.index)
+    code, rraw = _regions(df[m.region])
+    src = source or DEFAULT_SOURCE
+
+    if layout == "long":
+        for what, c in (("year", m.year), ("variable", m.variable), ("value", m.value)):
+            if c is None or c not in cols:
+                raise ValidationError(f"{what} column {c!r} not found; columns are {', '.join(cols)}", file=where)
+        assert m.year is not None and m.variable is not None and m.value is not None
+        year, bad = parse_years(df[m.year])
+        problem = pd.Series("", index=df.index, dtype=object).mask(bad, "year " + df[m.year].astype(str) + " is not a year")
+        var = df[m.variable].astype(str).str.strip()
+        value, rawv = parse_values(df[m.value])
+        line, cell = _lines_cells(df, p, m.value, row)
+        units = None
+        if m.unit:
+            if m.unit not in cols:
+                raise ValidationError(f"unit column {m.unit!r} not found", file=where)
+            units = df[m.unit].astype(str).map(normalize_unit)
+        elif unit is not None:
+            units = pd.Series(normalize_unit(unit), index=df.index)
+        obs = observations(region_code=code, year=year, variable=var, value=value, line=line,
+                           cell=cell, region_raw=rraw, raw=rawv, unit=units, problem=problem)
+    else:
+        id_cols = {m.region, m.year, m.unit}
+        if layout == "wide_variables":
+            if m.year is None or m.year not in cols:
+                raise ValidationError(f"year column {m.year!r} not found for a wide-by-variable table", file=where)
+            vcols = list(m.columns) or [c for c in cols if c not in id_cols and not str(c).startswith("Unnamed")]
+        else:
+            if not variable:
+                raise ValidationError("a one-column-per-year table needs variable= (the variable id)", file=where)
+            vcols = list(m.columns) or [c for c in cols if is_year_label(str(c))]
+        missing_cols = [c for c in vcols if c not in cols]
+        if missing_cols or not vcols:
+            raise ValidationError(f"value columns not found: {', '.join(map(str, missing_cols)) or 'none'}", file=where)
+        wide = df[vcols].copy()
+        wide.columns = list(range(len(vcols)))
+        long = wide.stack(future_stack=True).reset_index()
+        long.columns = ["r", "c", "text"]
+        pick = long["r"].to_numpy(dtype=int)
+        colnames = pd.Series([str(vcols[c]) for c in long["c"]], index=long.index)
+        value, rawv = parse_values(long["text"].astype(object))
+        line, cell = _lines_cells(df, p, colnames, pd.Series(pick, index=long.index))
+        if layout == "wide_variables":
+            assert m.year is not None
+            ytext = df[m.year].astype(object).iloc[pick].reset_index(drop=True)
+            year, bad = parse_years(ytext)
+            var = colnames.str.strip()
+        else:
+            ytext = colnames
+            year, bad = parse_years(colnames)
+            var = pd.Series(variable, index=long.index)
+        problem = pd.Series("", index=long.index, dtype=object).mask(
+            bad, "year " + ytext.astype(str) + " is not a year"
+        )
+        units = pd.Series(normalize_unit(unit), index=long.index) if unit is not None else None
+        obs = observations(
+            region_code=code.iloc[pick].reset_index(drop=True), year=year, variable=var,
+            value=value, line=line, cell=cell, region_raw=rraw.iloc[pick].reset_index(drop=True),
+            raw=rawv, unit=units, problem=problem,
+        )
+    pairs = obs[["variable", "unit"]].drop_duplicates()
+    first_unit = pairs[pairs["unit"] != ""].drop_duplicates("variable").set_index("variable")["unit"]
+    cat = [
+        {"variable": str(v), "name_en": str(v), "name_zh": "",
+         "unit": str(first_unit.get(v, normalize_unit(unit) if unit else "")),
+         "source": src, "notes": ""}
+        for v in pd.unique(obs["variable"])
+    ]
+    if layout == "wide_years" and variable:
+        obs["variable"] = variable
+    return ImportBatch(obs, variables_frame(cat), Provenance.for_file(p, importer="tidy", sheet=sheet),
+                       _raw_regions(rraw, code))
+
+
+def _raw_regions(raw: pd.Series, code: pd.Series) -> dict[str, str]:
+    """Distinct resolved labels -> codes."""
+    pairs = pd.DataFrame({"raw": raw.to_numpy(), "code": code.to_numpy()}).drop_duplicates()
+    pairs = pairs[pairs["code"] != ""]
+    return dict(zip(pairs["raw"].astype(str), pairs["code"].astype(str), strict=True))
+
+

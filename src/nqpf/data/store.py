@@ -1,0 +1,908 @@
+"""The embedded store: one DuckDB file holding every imported value with its provenance.
+
+Schema (version :data:`SCHEMA_VERSION`, recorded in table ``meta``):
+
+* ``imports``: one row per imported batch (one sheet or table of one file), the *vintage*:
+  ``import_id, run_id, source_file, sha256, sheet, importer, imported_at, stored_at,
+  n_values, n_missing``; ``(sha256, sheet)`` is unique, so re-importing a file is a no-op.
+* ``variables``: the catalog, ``variable, name_en, name_zh, unit, source, notes,
+  first_import, last_import``; a variable's unit never changes.
+* ``observations``: ``import_id, variable, region_code, year, value, line, cell``. Missing
+  values (NaN) are not stored (a missing observation has no row, never a zero); how many a
+  batch had is kept in ``imports.n_missing``.
+
+Queries take, for each ``(variable, region, year)``, the value of the latest vintage (highest
+``import_id``) unless given ``vintage=`` (one import id) or ``as_of=`` (the store as it was at
+that time: vintages stored at or before it, UTC).
+
+Writes are all-or-nothing and never touch the store file until they have succeeded: an import
+validates every batch first, then copies the store to a temporary file beside it, writes all
+batches there in one transaction, and atomically renames the copy over the store. A failure at
+any point leaves the store file byte-for-byte as it was (and creates no store file when there
+was none). While importing, the store file is held open read-write, so a concurrent import or
+query from another process gets a clear "locked" :class:`~nqpf.errors.StoreError`. Queries open
+the file read-only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from nqpf.data.batch import BATCH_COLUMNS, VARIABLE_COLUMNS, ImportBatch
+from nqpf.errors import StoreError, ValidationError
+from nqpf.panel import Panel
+from nqpf.regions import NATIONAL_CODE, REGISTRY
+from nqpf.settings import default_store_path
+
+#: version of the store schema written by this module
+SCHEMA_VERSION = 1
+
+_DDL = (
+    "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    """CREATE TABLE imports (
+        import_id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        source_file VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        sheet VARCHAR NOT NULL,
+        importer VARCHAR NOT NULL,
+        imported_at TIMESTAMP NOT NULL,
+        stored_at TIMESTAMP NOT NULL,
+        n_values INTEGER NOT NULL,
+        n_missing INTEGER NOT NULL,
+        UNIQUE (sha256, sheet))""",
+    """CREATE TABLE variables (
+        variable VARCHAR NOT NULL,
+        name_en VARCHAR,
+        name_zh VARCHAR,
+        unit VARCHAR NOT NULL,
+        source VARCHAR,
+        notes VARCHAR,
+        first_import INTEGER,
+        last_import INTEGER)""",
+    """CREATE TABLE observations (
+        import_id INTEGER NOT NULL,
+        variable VARCHAR NOT NULL,
+        region_code VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        value DOUBLE NOT NULL,
+        line INTEGER,
+        cell VARCHAR,
+        PRIMARY KEY (import_id, variable, region_code, year))""",
+)
+
+_CATALOG_COLS = ["variable", "name_en", "name_zh", "unit", "source", "notes"]
+_IMPORT_COLS = [
+    "import_id", "run_id", "source_file", "sha256", "sheet", "importer",
+    "imported_at", "stored_at", "n_values", "n_missing",
+]  # fmt: skip
+
+Vintage = int | str
+
+
+# -- results ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BatchResult:
+    """What happened to one batch of an import: ``status`` is ``"imported"`` or ``"skipped"``."""
+
+    source_file: str
+    sheet: str
+    importer: str
+    sha256: str
+    status: str
+    import_id: int | None
+    n_values: int
+    n_missing: int
+    variables: tuple[str, ...]
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import: every batch read, imported or skipped (already stored)."""
+
+    store: Path
+    files: list[str]
+    batches: list[BatchResult] = field(default_factory=list)
+
+    @property
+    def imported(self) -> list[BatchResult]:
+        """Batches written as new vintages."""
+        return [b for b in self.batches if b.status == "imported"]
+
+    @property
+    def skipped(self) -> list[BatchResult]:
+        """Batches whose ``(sha256, sheet)`` was already stored (nothing written)."""
+        return [b for b in self.batches if b.status == "skipped"]
+
+    @property
+    def files_imported(self) -> list[str]:
+        """Files with at least one imported batch."""
+        return _unique(b.source_file for b in self.imported)
+
+    @property
+    def files_skipped(self) -> list[str]:
+        """Files read whose batches were all already stored (or that had none)."""
+        done = set(self.files_imported)
+        return [f for f in self.files if f not in done]
+
+    @property
+    def n_values(self) -> int:
+        """Values written (missing values excluded)."""
+        return sum(b.n_values for b in self.imported)
+
+    @property
+    def n_missing(self) -> int:
+        """Missing (NaN) values met in the imported batches, not stored."""
+        return sum(b.n_missing for b in self.imported)
+
+    @property
+    def variables(self) -> list[str]:
+        """Sorted variables that received values."""
+        return sorted({v for b in self.imported for v in b.variables})
+
+    @property
+    def changed(self) -> bool:
+        """Whether the store was written."""
+        return bool(self.imported)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per batch: file, sheet, importer, status, import id, values, variables."""
+        rows = [
+            {
+                "source_file": b.source_file,
+                "sheet": b.sheet,
+                "importer": b.importer,
+                "status": b.status,
+                "import_id": b.import_id,
+                "n_values": b.n_values,
+                "n_missing": b.n_missing,
+                "n_variables": len(b.variables),
+            }
+            for b in self.batches
+        ]
+        return pd.DataFrame(
+            rows,
+            columns=["source_file", "sheet", "importer", "status", "import_id",
+                     "n_values", "n_missing", "n_variables"],
+        )  # fmt: skip
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.files_imported)} files imported, {len(self.files_skipped)} skipped "
+            f"(already stored); {len(self.imported)} tables, {self.n_values} values, "
+            f"{len(self.variables)} variables written to {self.store}"
+        )
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def format_years(years: Iterable[int]) -> str:
+    """Years as compact ranges, e.g. ``[2010, 2012, 2013, 2014] -> "2010,2012-2014"``."""
+    ys = sorted({int(y) for y in years})
+    parts: list[str] = []
+    i = 0
+    while i < len(ys):
+        j = i
+        while j + 1 < len(ys) and ys[j + 1] == ys[j] + 1:
+            j += 1
+        parts.append(str(ys[i]) if i == j else f"{ys[i]}-{ys[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def _to_utc_naive(t: datetime | str | pd.Timestamp) -> datetime:
+    ts = pd.Timestamp(t)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.to_pydatetime()
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    try:
+        if pd.isna(v):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(v)
+
+
+def _describe_duckdb_error(path: Path, exc: Exception) -> StoreError:
+    msg = str(exc)
+    low = msg.lower()
+    if "could not set lock" in low or "conflicting lock" in low:
+        return StoreError(
+            f"the store {path} is locked by another process (an import or session is using "
+            f"it); wait for it to finish and try again / 数据库正被其他进程占用 [{msg.splitlines()[0]}]"
+        )
+    if "not a valid duckdb" in low or "magic" in low or "unable to open" in low or "corrupt" in low:
+        return StoreError(
+            f"{path} is not an nqpf store (not a DuckDB database file) / 不是 nqpf 数据库文件"
+        )
+    return StoreError(f"cannot open the store {path}: {msg}")
+
+
+# -- the store -------------------------------------------------------------------------
+class Store:
+    """The embedded DuckDB store of imported statistics.
+
+    Parameters
+    ----------
+    path:
+        The store file; default :func:`nqpf.settings.default_store_path` (``$NQPF_STORE`` or
+        ``~/.local/share/nqpf/nqpf.duckdb``). It is created by the first import.
+
+    The store keeps no connection open between calls (each query opens the file read-only,
+    each import holds it read-write only while importing), so a :class:`Store` is cheap and
+    safe to keep around; it is also a context manager for symmetry with other resources.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_store_path()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @property
+    def exists(self) -> bool:
+        """Whether the store file exists."""
+        return self.path.is_file()
+
+    # -- connections ---------------------------------------------------------------------
+    def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"{self.path} is not a file; give a store file path")
+        if self.path.is_file() and self.path.stat().st_size == 0:  # DuckDB would fill it
+            raise StoreError(f"{self.path} is an empty file, not an nqpf store / 不是 nqpf 数据库")
+        try:
+            con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise _describe_duckdb_error(self.path, exc) from exc
+        try:
+            self._check_schema(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _check_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if not {"meta", "imports", "variables", "observations"} <= tables:
+            raise StoreError(
+                f"{self.path} is a DuckDB database but not an nqpf store (tables found: "
+                f"{sorted(tables) or 'none'}) / 不是 nqpf 数据库"
+            )
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.path} has schema version {version}; this nqpf reads version "
+                f"{SCHEMA_VERSION}. Re-import the data into a new store."
+            )
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """A read-only connection, or ``None`` when there is no store file yet."""
+        if not self.path.exists():
+            yield None
+            return
+        con = self._open(read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _df(self, sql: str, params: Sequence[Any] = (), empty: Sequence[str] = ()) -> pd.DataFrame:
+        with self._reader() as con:
+            if con is None:
+                return pd.DataFrame(columns=list(empty))
+            return con.execute(sql, list(params)).df()
+
+    # -- writing -------------------------------------------------------------------------
+    def import_files(
+        self,
+        paths: str | Path | Iterable[str | Path],
+        *,
+        progress: bool = True,
+        **read_kw: Any,
+    ) -> ImportReport:
+        """Read files and folders with the importers and store them in one transaction.
+
+        Folders are expanded with :func:`nqpf.data.importers.iter_files`; every file is read
+        (``read_kw`` goes to :func:`~nqpf.data.importers.read_file`: ``importer``,
+        ``mapping``, ``variable``, ``unit``, ``source``), then all batches are validated and
+        written at once by :meth:`import_batches`. Any error leaves the store untouched.
+        A rich progress bar is shown on a terminal unless ``progress=False``.
+        """
+        from nqpf.data.importers import iter_files, read_file
+
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        files = iter_files([Path(p) for p in paths])
+        batches: list[ImportBatch] = []
+        with _progress(progress, len(files)) as advance:
+            for f in files:
+                advance(Path(f).name)
+                batches.extend(read_file(f, **read_kw))
+        report = self.import_batches(batches)
+        report.files = _unique([str(Path(f).resolve()) for f in files])
+        return report
+
+    def import_batches(self, batches: Sequence[ImportBatch]) -> ImportReport:
+        """Validate batches and write them, all in one transaction, as new vintages.
+
+        A batch whose ``(sha256, sheet)`` is already stored is skipped. The rest are
+        validated (:func:`nqpf.data.validate.validate_batches`, with the units already in the
+        store) and must not change a stored variable's unit; on any problem a
+        :class:`~nqpf.errors.ValidationError` listing every problem is raised and nothing is
+        written.
+        """
+        report = ImportReport(self.path, _unique(b.provenance.source_file for b in batches))
+        lock: duckdb.DuckDBPyConnection | None = None
+        if self.path.exists():
+            lock = self._open(read_only=False)  # held until the new file is in place
+        try:
+            if lock is not None and Path(f"{self.path}.wal").exists():
+                lock.execute("CHECKPOINT")  # a log left by a crash: fold it in before copying
+            state = _State.read(lock)
+            new: list[ImportBatch] = []
+            seen = set(state.stored)
+            for b in batches:
+                key = (b.provenance.sha256, b.provenance.sheet or "")
+                if key in seen:
+                    report.batches.append(_result(b, state.stored.get(key), "skipped"))
+                    continue
+                seen.add(key)
+                new.append(b)
+                report.batches.append(_result(b, None))
+            if not new:
+                return report
+            new = _validate(new, state.units)
+            _check_structure(new)
+            _check_units(new, state.units)
+            ids = self._write(new, state)
+            done = iter(zip(new, ids, strict=True))
+            report.batches = [
+                _result(*next(done)) if r.status == "imported" else r for r in report.batches
+            ]
+            return report
+        finally:
+            if lock is not None:
+                lock.close()
+
+    def _write(self, batches: list[ImportBatch], state: _State) -> list[int]:
+        """Write batches into a copy of the store, then rename it over the store."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            if state.exists:
+                shutil.copyfile(self.path, tmp)
+                shutil.copymode(self.path, tmp)
+            ids = _write_into(tmp, batches, state)
+            with tmp.open("rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"writing to the store {self.path} failed; nothing was written: {exc}"
+            ) from exc
+        finally:
+            for p in (tmp, Path(str(tmp) + ".wal")):
+                p.unlink(missing_ok=True)
+        return ids
+
+    # -- queries -------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        """Whether the store has no observation (or does not exist yet)."""
+        with self._reader() as con:
+            if con is None:
+                return True
+            row = con.execute("SELECT count(*) FROM observations").fetchone()
+            return not row or row[0] == 0
+
+    def imports(self) -> pd.DataFrame:
+        """Every vintage (imported batch) with its provenance, oldest first."""
+        cols = ", ".join(_IMPORT_COLS)
+        return self._df(f"SELECT {cols} FROM imports ORDER BY import_id", empty=_IMPORT_COLS)
+
+    def catalog(self) -> pd.DataFrame:
+        """The variable catalog: ``variable, name_en, name_zh, unit, source, notes``."""
+        cols = ", ".join(_CATALOG_COLS)
+        df = self._df(f"SELECT {cols} FROM variables ORDER BY variable", empty=_CATALOG_COLS)
+        return df.fillna("")
+
+    def units(self) -> dict[str, str]:
+        """``variable -> unit`` of every stored variable."""
+        cat = self.catalog()
+        return dict(zip(cat["variable"], cat["unit"], strict=True))
+
+    def observations(
+        self,
+        variables: Iterable[str] | None = None,
+        regions: Iterable[str | int] | None = None,
+        years: Iterable[int] | None = None,
+        *,
+        vintage: Vintage = "latest",
+        as_of: datetime | str | None = None,
+    ) -> pd.DataFrame:
+        """Long observations with their vintage: ``region_code, year, variable, value,
+        import_id, line, cell`` (one value per cell, see the module docstring)."""
+        vs = self._check_variables(variables)
+        codes = REGISTRY.codes(list(regions)) if regions is not None else None
+        ys = [int(y) for y in years] if years is not None else None
+        where: list[str] = []
+        params: list[Any] = []
+        if vs is not None:
+            where.append("list_contains(?::VARCHAR[], o.variable)")
+            params.append(vs)
+        if codes is not None:
+            where.append("list_contains(?::VARCHAR[], o.region_code)")
+            params.append(codes)
+        if ys is not None:
+            where.append("list_contains(?::INTEGER[], o.year)")
+            params.append(ys)
+        if vintage != "latest":
+            if as_of is not None:
+                raise ValueError("give either vintage= or as_of=, not both")
+            vid = self._check_vintage(vintage)
+            where.append("o.import_id = ?")
+            params.append(vid)
+            qualify = ""
+        else:
+            if as_of is not None:
+                where.append("i.stored_at <= ?")
+                params.append(_to_utc_naive(as_of))
+            qualify = (
+                "QUALIFY row_number() OVER (PARTITION BY o.variable, o.region_code, o.year "
+                "ORDER BY o.import_id DESC) = 1"
+            )
+        sql = (
+            "SELECT o.region_code, o.year, o.variable, o.value, o.import_id, o.line, o.cell "
+            "FROM observations o JOIN imports i USING (import_id) "
+            + (f"WHERE {' AND '.join(where)} " if where else "")
+            + qualify
+        )
+        cols = ["region_code", "year", "variable", "value", "import_id", "line", "cell"]
+        df = self._df(sql, params, empty=cols)
+        df = df.sort_values(["variable", "region_code", "year"]).reset_index(drop=True)
+        df["year"] = df["year"].astype("int64")
+        df["value"] = df["value"].astype("float64")
+        df["import_id"] = df["import_id"].astype("int64")
+        df["line"] = df["line"].astype("Int64")
+        return df
+
+    def panel(
+        self,
+        variables: Iterable[str] | None = None,
+        regions: Iterable[str | int] | None = None,
+        years: Iterable[int] | None = None,
+        *,
+        vintage: Vintage = "latest",
+        as_of: datetime | str | None = None,
+    ) -> Panel:
+        """A :class:`~nqpf.panel.Panel` of stored values (latest vintage per cell by
+        default) with its catalog. Regions may be given by any alias."""
+        obs = self.observations(variables, regions, years, vintage=vintage, as_of=as_of)
+        cat = self.catalog()
+        cat = cat[cat["variable"].isin(set(obs["variable"]))].reset_index(drop=True)
+        return Panel(obs[["region_code", "year", "variable", "value"]], cat)
+
+    def series(
+        self,
+        variable: str,
+        regions: Iterable[str | int] | None = None,
+        years: Iterable[int] | None = None,
+        *,
+        vintage: Vintage = "latest",
+        as_of: datetime | str | None = None,
+    ) -> pd.DataFrame:
+        """One variable as a ``year x region_code`` table (NaN where missing)."""
+        obs = self.observations([variable], regions, years, vintage=vintage, as_of=as_of)
+        wide = obs.pivot(index="year", columns="region_code", values="value")
+        wide.columns.name = "region_code"
+        return wide.sort_index()
+
+    def variables(self) -> pd.DataFrame:
+        """The catalog with, per variable, ``n_obs, n_regions, first_year, last_year``
+        (latest vintage), ``n_vintages`` and the ``source_files`` that brought it."""
+        cat = self.catalog()
+        obs = self.observations()
+        g = obs.groupby("variable")
+        stats = pd.DataFrame(
+            {
+                "n_obs": g.size(),
+                "n_regions": g["region_code"].nunique(),
+                "first_year": g["year"].min(),
+                "last_year": g["year"].max(),
+            }
+        )
+        files = self._df(
+            "SELECT o.variable, i.import_id, i.source_file, i.sheet FROM imports i JOIN "
+            "(SELECT DISTINCT variable, import_id FROM observations) o USING (import_id) "
+            "ORDER BY o.variable, i.import_id",
+            empty=["variable", "import_id", "source_file", "sheet"],
+        )
+        fg = files.groupby("variable")
+        stats["n_vintages"] = fg["import_id"].nunique()
+        stats["source_files"] = fg["source_file"].agg(lambda s: "; ".join(_unique(s)))
+        out = cat.merge(stats, left_on="variable", right_index=True, how="left")
+        for c in ("n_obs", "n_regions", "n_vintages"):
+            out[c] = out[c].fillna(0).astype("int64")
+        for c in ("first_year", "last_year"):
+            out[c] = out[c].astype("Int64")
+        out["source_files"] = out["source_files"].fillna("")
+        return out.reset_index(drop=True)
+
+    def coverage(self) -> pd.DataFrame:
+        """One row per variable: ``variable, name_en, name_zh, unit, source, years_covered``
+        (e.g. ``"2010,2012-2023"``), ``provinces_covered`` (distinct regions other than the
+        nation 100000), ``n_obs``, ``first_year``, ``last_year``.
+
+        Years count over sub-national regions; a variable with national rows only is
+        described by those.
+        """
+        cat = self.catalog()
+        obs = self.observations()
+        obs = obs.assign(_sub=obs["region_code"] != NATIONAL_CODE)
+        # years over sub-national rows, or over all rows of a variable that has no other
+        has_sub = obs.groupby("variable")["_sub"].transform("any")
+        basis = obs[obs["_sub"] | ~has_sub]
+        g = basis.groupby("variable")["year"]
+        stats = pd.DataFrame(
+            {
+                "years_covered": g.agg(format_years),
+                "provinces_covered": obs[obs["_sub"]].groupby("variable")["region_code"].nunique(),
+                "n_obs": obs.groupby("variable").size(),
+                "first_year": g.min(),
+                "last_year": g.max(),
+            }
+        )
+        stats["provinces_covered"] = stats["provinces_covered"].fillna(0)
+        stats = stats.rename_axis("variable").reset_index()
+        out = cat[["variable", "name_en", "name_zh", "unit", "source"]].merge(
+            stats, on="variable", how="inner"
+        )
+        for c in ("provinces_covered", "n_obs", "first_year", "last_year"):
+            out[c] = out[c].astype("int64")
+        return out.sort_values("variable").reset_index(drop=True)
+
+    def coverage_matrix(self) -> pd.DataFrame:
+        """Variables x years (every year from the first to the last, gaps included): how
+        many regions other than the nation have a value."""
+        obs = self.observations()
+        obs = obs[obs["region_code"] != NATIONAL_CODE]
+        tab = obs.groupby(["variable", "year"])["region_code"].nunique().unstack(fill_value=0)
+        if len(tab.columns):
+            years = range(int(min(tab.columns)), int(max(tab.columns)) + 1)
+            tab = tab.reindex(columns=list(years), fill_value=0)
+        tab.columns.name = "year"
+        return tab.sort_index().astype("int64")
+
+    def provenance(self, variable: str, region: str | int, year: int) -> pd.DataFrame:
+        """Every stored vintage of one cell, newest first, with its file and sha256;
+        ``current`` marks the value queries return."""
+        self._check_variables([variable])
+        code = REGISTRY.resolve(region).code
+        cols = ["import_id", "value", "source_file", "sheet", "sha256", "importer",
+                "imported_at", "line", "cell"]  # fmt: skip
+        df = self._df(
+            "SELECT o.import_id, o.value, i.source_file, i.sheet, i.sha256, i.importer, "
+            "i.imported_at, o.line, o.cell FROM observations o JOIN imports i USING (import_id) "
+            "WHERE o.variable = ? AND o.region_code = ? AND o.year = ? ORDER BY o.import_id DESC",
+            [variable, code, int(year)],
+            empty=cols,
+        )
+        df.insert(0, "current", [i == 0 for i in range(len(df))])
+        df["line"] = df["line"].astype("Int64")
+        return df
+
+    # -- checks ----------------------------------------------------------------------------
+    def _check_variables(self, variables: Iterable[str] | None) -> list[str] | None:
+        if variables is None:
+            return None
+        vs = [str(v) for v in variables]
+        known = set(self.catalog()["variable"])
+        unknown = [v for v in vs if v not in known]
+        if unknown:
+            hints = difflib.get_close_matches(unknown[0], sorted(known), n=3)
+            hint = f"; did you mean {', '.join(hints)}?" if hints else ""
+            raise ValidationError(
+                f"unknown variable(s) {', '.join(unknown)} in the store {self.path}{hint} "
+                "(see `nqpf data list`)",
+                variable=unknown[0],
+            )
+        return vs
+
+    def _check_vintage(self, vintage: Vintage) -> int:
+        try:
+            vid = int(vintage)
+        except (TypeError, ValueError):
+            raise ValueError(f"vintage must be 'latest' or an import id, not {vintage!r}") from None
+        ids = set(self.imports()["import_id"].astype(int))
+        if vid not in ids:
+            raise StoreError(f"no import {vid} in the store {self.path} (see `nqpf data imports`)")
+        return vid
+
+
+# -- internals -------------------------------------------------------------------------
+@dataclass
+class _State:
+    """What the writer needs to know about the store before writing."""
+
+    exists: bool
+    stored: dict[tuple[str, str], int]
+    units: dict[str, str]
+    catalog: pd.DataFrame
+    next_import: int
+    next_run: int
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection | None) -> _State:
+        if con is None:
+            return cls(False, {}, {}, pd.DataFrame(columns=[*_CATALOG_COLS, "first_import",
+                                                            "last_import"]), 1, 1)  # fmt: skip
+        stored = {
+            (str(s), str(sh)): int(i)
+            for s, sh, i in con.execute("SELECT sha256, sheet, import_id FROM imports").fetchall()
+        }
+        cat = con.execute("SELECT * FROM variables").df()
+        units = dict(zip(cat["variable"], cat["unit"].fillna(""), strict=True))
+        row = con.execute(
+            "SELECT coalesce(max(import_id), 0), coalesce(max(run_id), 0) FROM imports"
+        ).fetchone()
+        assert row is not None
+        return cls(True, stored, units, cat, int(row[0]) + 1, int(row[1]) + 1)
+
+
+def _result(b: ImportBatch, import_id: int | None, status: str = "imported") -> BatchResult:
+    obs = b.observations
+    n_val = int(obs["value"].notna().sum()) if "value" in obs else 0
+    vars_ = tuple(sorted(set(obs["variable"].astype(str)))) if "variable" in obs else ()
+    p = b.provenance
+    return BatchResult(p.source_file, p.sheet or "", p.importer, p.sha256, status, import_id,
+                       n_val, len(obs) - n_val, vars_)  # fmt: skip
+
+
+def _unit(u: Any) -> str:
+    """The English label of a unit (``万元`` -> ``10k yuan``), as the importers write it."""
+    from nqpf.data.importers.common import normalize_unit
+
+    return normalize_unit(_text(u))
+
+
+def _where(b: ImportBatch) -> str:
+    p = b.provenance
+    return p.source_file + (f" [{p.sheet}]" if p.sheet else "")
+
+
+def _check_structure(batches: Sequence[ImportBatch]) -> None:
+    """Checks the store itself relies on, after validation: columns, known region codes,
+    integer years, variable ids, one value per (variable, region, year) in a batch."""
+    problems: list[str] = []
+    known = {r.code for r in REGISTRY}
+    for b in batches:
+        missing = [c for c in BATCH_COLUMNS if c not in b.observations.columns]
+        if missing:
+            problems.append(f"{_where(b)}: observations lack columns {missing}")
+            continue
+        obs = b.observations[b.observations["value"].notna()]
+        checks = {
+            "unknown region code": ~obs["region_code"].astype(str).isin(known),
+            "year not an integer": pd.to_numeric(obs["year"], errors="coerce").pipe(
+                lambda y: y.isna() | (y != y.round())
+            ),
+            "empty variable id": obs["variable"].map(_text) == "",
+            "value not a number": pd.to_numeric(obs["value"], errors="coerce").isna(),
+        }
+        n_before = len(problems)
+        for what, bad in checks.items():
+            if bad.any():
+                first = obs[bad].iloc[0]
+                problems.append(
+                    f"{_where(b)}: {int(bad.sum())} value(s) with {what}, first at line "
+                    f"{_text(first['line'])} (region {first['region_code']!r}, year "
+                    f"{first['year']!r}, variable {first['variable']!r})"
+                )
+        if len(problems) > n_before:
+            continue
+        dup = obs.duplicated(["variable", "region_code", "year"], keep=False)
+        if dup.any():
+            first = obs[dup].iloc[0]
+            problems.append(
+                f"{_where(b)}: {int(dup.sum())} values share a (variable, region, year), e.g. "
+                f"{first['variable']} {first['region_code']} {first['year']} at line {first['line']}"
+            )
+    if problems:
+        raise ValidationError(
+            f"{len(problems)} problem(s); nothing was imported", problems=problems
+        )
+
+
+def _validate(batches: list[ImportBatch], units: Mapping[str, str]) -> list[ImportBatch]:
+    """Validate all batches together; then drop, within each batch, the repeats of a
+    (variable, region, year) that validation accepted (same figure at two precisions)."""
+    from nqpf.data.validate import drop_duplicates, validate_batches
+
+    validate_batches(batches, known_units=dict(units))
+    return [drop_duplicates([b])[0] for b in batches]
+
+
+def _check_units(batches: Sequence[ImportBatch], stored: Mapping[str, str]) -> None:
+    """A variable keeps one unit: across the batches and against the store."""
+    units: dict[str, tuple[str, str]] = {v: (_unit(u), "the store") for v, u in stored.items() if u}
+    problems: list[str] = []
+    for b in batches:
+        cat = b.variables
+        if "unit" not in cat.columns:
+            continue
+        for var, unit in zip(cat["variable"].astype(str), cat["unit"].map(_unit), strict=True):
+            if not unit:
+                continue
+            if var in units and units[var][0] != unit:
+                problems.append(
+                    f"{_where(b)}: variable {var} has unit {unit!r} but {units[var][1]} has "
+                    f"{units[var][0]!r}"
+                )
+            units.setdefault(var, (unit, _where(b)))
+    if problems:
+        raise ValidationError(f"unit clash: {problems[0]}", variable=None, problems=problems)
+
+
+def _merge_catalog(
+    state: _State, batches: Sequence[ImportBatch], ids: Sequence[int]
+) -> pd.DataFrame:
+    """The catalog after the import: new non-empty names/notes replace old ones."""
+    rows: dict[str, dict[str, Any]] = {}
+    for rec in state.catalog.to_dict("records"):
+        rows[str(rec["variable"])] = {k: rec.get(k) for k in [*_CATALOG_COLS, "first_import",
+                                                              "last_import"]}  # fmt: skip
+    for b, iid in zip(batches, ids, strict=True):
+        cat = b.variables
+        given = {str(r["variable"]): r for r in cat.to_dict("records") if "variable" in r}
+        vars_in_obs = _unique(b.observations["variable"].astype(str))
+        for var in _unique([*given, *vars_in_obs]):
+            cur = rows.setdefault(
+                var, {"variable": var, "unit": "", "first_import": iid, "last_import": iid}
+            )
+            new = given.get(var, {})
+            for c in VARIABLE_COLUMNS[1:]:
+                val = _unit(new.get(c)) if c == "unit" else _text(new.get(c))
+                if val and not (c == "unit" and _text(cur.get("unit"))):
+                    cur[c] = val
+            if var in vars_in_obs:
+                cur["last_import"] = iid
+    out = pd.DataFrame(list(rows.values()), columns=[*_CATALOG_COLS, "first_import", "last_import"])
+    for c in _CATALOG_COLS:
+        out[c] = out[c].map(_text)
+    return out
+
+
+def _write_into(path: Path, batches: Sequence[ImportBatch], state: _State) -> list[int]:
+    """Create (if new) and fill the store file ``path`` in one transaction."""
+    ids = list(range(state.next_import, state.next_import + len(batches)))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    imports = []
+    frames = []
+    for b, iid in zip(batches, ids, strict=True):
+        p = b.provenance
+        obs = b.observations
+        keep = obs[obs["value"].notna()]
+        imports.append(
+            {
+                "import_id": iid,
+                "run_id": state.next_run,
+                "source_file": str(p.source_file),
+                "sha256": str(p.sha256),
+                "sheet": p.sheet or "",
+                "importer": str(p.importer),
+                "imported_at": _to_utc_naive(p.imported_at),
+                "stored_at": now,
+                "n_values": len(keep),
+                "n_missing": len(obs) - len(keep),
+            }
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "import_id": iid,
+                    "variable": keep["variable"].astype(str).to_numpy(),
+                    "region_code": keep["region_code"].astype(str).to_numpy(),
+                    "year": keep["year"].astype("int64").to_numpy(),
+                    "value": keep["value"].astype("float64").to_numpy(),
+                    "line": pd.to_numeric(keep["line"], errors="coerce").astype("Int64").to_numpy(),
+                    "cell": keep["cell"].map(_text).to_numpy(),
+                }
+            )
+        )
+    obs_all = pd.concat(frames, ignore_index=True)
+    obs_all["line"] = obs_all["line"].astype("Int64")
+    imp_df = pd.DataFrame(imports, columns=_IMPORT_COLS)
+    cat = _merge_catalog(state, batches, ids)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        if not state.exists:
+            for ddl in _DDL:
+                con.execute(ddl)
+            con.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?), "
+                "('created_by', 'nqpf')",
+                [str(SCHEMA_VERSION), now.isoformat()],
+            )
+        con.register("_imp", imp_df)
+        con.execute(f"INSERT INTO imports SELECT {', '.join(_IMPORT_COLS)} FROM _imp")
+        con.register("_obs", obs_all)
+        con.execute(
+            "INSERT INTO observations SELECT import_id, variable, region_code, year, value, "
+            "line, cell FROM _obs"
+        )
+        con.register("_cat", cat)
+        con.execute("DELETE FROM variables")
+        con.execute(
+            "INSERT INTO variables SELECT variable, name_en, name_zh, unit, source, notes, "
+            "first_import, last_import FROM _cat"
+        )
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return ids
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool, total: int) -> Iterator[Any]:
+    """A rich progress bar over files (only on a terminal); yields ``advance(name)``."""
+    import sys
+
+    if not enabled or total < 2 or not sys.stderr.isatty():
+        yield lambda name: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    prog = Progress(
+        TextColumn("Reading / 读取"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with prog:
+        task = prog.add_task("", total=total)
+        started = [False]
+
+        def advance(name: str) -> None:
+            if started[0]:
+                prog.advance(task)
+            started[0] = True
+            prog.update(task, description=name)
+
+        yield advance
+        prog.update(task, completed=total)

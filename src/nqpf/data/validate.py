@@ -1,0 +1,351 @@
+"""Validate import batches before anything is written (the store's all-or-nothing guarantee).
+
+:func:`validate_batches` checks every batch of one import together and raises one
+:class:`~nqpf.errors.ValidationError` whose ``problems`` list every fault found, each naming
+the file, line and cell, region and variable. Rules:
+
+1. **Unknown regions**: a label the registry does not know (one problem per label and file,
+   with its lines and the closest known names).
+2. **Non-numeric cells**: text that is neither a number nor a missing marker (blank, ``-``,
+   ``--``, ``…``, ``NA``; see :data:`~nqpf.data.importers.common.MISSING_TOKENS`).
+3. **Row faults** the importer found (bad year label, region code that contradicts the
+   region name beside it), years outside 1900-2100, empty variable ids.
+4. **Conflicting duplicates**: the same region-year-variable with different values, within
+   or across files. Values that agree within the rounding of the coarser one (half a unit of
+   its last decimal, e.g. ``6489540.7`` and ``6489541``) are the same figure published at two
+   precisions and do not conflict; :func:`drop_duplicates` keeps the most precise one.
+5. **Impossible values** (decided by unit and name, see :func:`value_rule`):
+   negative levels of money, counts, population and physical quantities, unless the variable
+   is signed by nature (profit, net, balance, growth, change ...; ``hitech_profit`` is
+   negative for Ningxia 2013); percentages outside [0, 100] for shares and rates of a whole
+   (share, rate, proportion, penetration, 比重, 占比, 比例, 率), not for growth or inflation
+   rates, margins or returns, nor for "ratios" (a debt ratio may exceed 100 %).
+6. **Unit clashes**: a variable with two units among the files imported (catalog rows or a
+   unit column), or a unit other than the one the store already holds (``known_units``).
+   Units are compared by their English label (:func:`~nqpf.data.importers.normalize_unit`,
+   so ``万元`` equals ``10k yuan``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from nqpf.data.batch import ImportBatch
+from nqpf.data.importers.common import EXTRA_COLUMNS, normalize_unit
+from nqpf.errors import ValidationError
+from nqpf.regions import REGISTRY
+
+#: at most this many problems of one rule are listed per file (then a count of the rest)
+MAX_PER_RULE = 200
+YEAR_RANGE = (1900, 2100)
+
+_WORD = r"(?<![a-z]){}(?![a-z])"
+_SIGNED_EN = ("profit", "profits", "net", "balance", "change", "changes", "growth", "increase",
+              "decrease", "surplus", "deficit", "difference", "gap", "margin", "loss", "losses",
+              "inflation", "return", "returns")
+_SIGNED = re.compile(
+    "|".join([_WORD.format(w) for w in _SIGNED_EN]
+             + ["利润", "净", "差额", "余额", "增长", "增加", "增量", "增速", "变动", "变化", "盈亏", "亏损", "结余", "顺差", "逆差",
+                "涨幅", "上涨", "下降", "收益率"]),
+    re.I,
+)
+_SHARE = re.compile(
+    "|".join([_WORD.format(w) for w in ("share", "rate", "proportion", "penetration",
+                                         "percentage", "intensity")]
+             + ["比重", "占比", "比例", "率", "强度"]),
+    re.I,
+)
+_MONEY = re.compile(r"yuan|usd|dollar|元|美元", re.I)
+_COUNT = re.compile(
+    r"^(\d[\d\s,.]*\s*|10k\s+|100\s+million\s+|million\s+|thousand\s+)?"
+    r"(persons?|person-years|pieces|units|items|papers|enterprises|households|rank|patents|"
+    r"tonnes|tons|mt co2|mt|years|人|万人|件|个|项|篇|人年|吨|万吨|位|户|家)$"
+    r"|per\s+100|per\s+10k|per\s+100k",
+    re.I,
+)
+
+
+def value_rule(unit: str, name: str) -> str:
+    """The range rule of a variable: ``"nonnegative"``, ``"share"`` (0-100) or ``""`` (none).
+
+    ``unit`` is the English unit label; ``name`` joins the id and the English and Chinese
+    names. Money, counts, population and physical quantities are non-negative unless the name
+    marks a signed quantity; ``%`` variables named as a share or rate of a whole lie in
+    [0, 100] unless signed (growth rates, margins).
+    """
+    signed = bool(_SIGNED.search(name))
+    if unit == "%":
+        return "share" if _SHARE.search(name) and not signed else ""
+    if signed:
+        return ""
+    if _MONEY.search(unit) or _COUNT.search(unit.strip()):
+        return "nonnegative"
+    return ""
+
+
+def _decimals(v: np.ndarray) -> np.ndarray:
+    """Decimals shown by the shortest repr of each float (``6489540.7`` -> 1, ``3.0`` -> 0)."""
+    out = np.zeros(len(v), dtype=int)
+    for i, x in enumerate(v):
+        s = repr(float(x))
+        if "e" in s or "E" in s:
+            out[i] = 15
+        elif "." in s:
+            frac = s.split(".")[1].rstrip("0")
+            out[i] = len(frac)
+    return out
+
+
+def _strs(key: object) -> list[str]:
+    """The parts of a groupby key as strings."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return [str(k) for k in parts]
+
+
+def _where(file: str, line: object, cell: object, region: str, variable: str) -> str:
+    parts = [file]
+    if line is not None and not (isinstance(line, float) and np.isnan(line)) and line is not pd.NA:
+        parts.append(f"line {int(line)}")  # type: ignore[call-overload]
+    if cell:
+        parts.append(f"cell {cell}")
+    if region:
+        parts.append(f"region {region}")
+    if variable:
+        parts.append(f"variable {variable}")
+    return ", ".join(parts)
+
+
+def _file_label(b: ImportBatch) -> str:
+    """The file of a batch, with its sheet (Excel) or table (R data frame) if any."""
+    prov = b.provenance
+    if not prov.sheet:
+        return prov.source_file
+    kind = "table" if prov.importer == "rdata" else "sheet"
+    return f"{prov.source_file} ({kind} {prov.sheet})"
+
+
+def _frame(batches: list[ImportBatch]) -> pd.DataFrame:
+    frames = []
+    for i, b in enumerate(batches):
+        o = b.observations.copy()
+        for c in EXTRA_COLUMNS:
+            if c not in o.columns:
+                o[c] = ""
+        o["batch"] = i
+        o["file"] = _file_label(b)
+        frames.append(o)
+    if not frames:
+        return pd.DataFrame(columns=["region_code", "year", "variable", "value", "line", "cell",
+                                     *EXTRA_COLUMNS, "batch", "file", "region_label"])
+    df = pd.concat(frames, ignore_index=True)
+    for c in ("region_code", "variable", "cell", *EXTRA_COLUMNS):
+        df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
+    df["region_label"] = df["region_raw"].where(df["region_raw"] != "", df["region_code"])
+    return df
+
+
+def _capped(msgs: list[str], file: str, what: str) -> list[str]:
+    if len(msgs) <= MAX_PER_RULE:
+        return msgs
+    return [*msgs[:MAX_PER_RULE], f"{file}: ... and {len(msgs) - MAX_PER_RULE} more {what}"]
+
+
+def _row_problems(df: pd.DataFrame, mask: pd.Series, make: str, what: str) -> list[str]:
+    out: list[str] = []
+    sub = df[mask]
+    for file, g in sub.groupby("file", sort=False):
+        msgs = [
+            _where(str(file), r["line"], r["cell"], str(r["region_label"]), str(r["variable"]))
+            + ": " + make.format(**{str(k): v for k, v in r.items()})
+            for r in g.to_dict("records")
+        ]
+        out += _capped(msgs, str(file), what)
+    return out
+
+
+def validate_batches(batches: list[ImportBatch], *, known_units: Mapping[str, str] | None = None) -> None:
+    """Check all batches of one import; raise one :class:`ValidationError` listing every problem.
+
+    ``known_units`` maps variable ids to the units the store already holds for them.
+    Returns ``None`` when every batch is acceptable.
+    """
+    if not batches:
+        return
+    df = _frame(batches)
+    problems: list[str] = []
+
+    # 1. unknown regions: one problem per label and file
+    unknown = df[df["region_code"] == ""]
+    for key, g in unknown.groupby(["file", "region_raw"], sort=False):
+        file, label = _strs(key)
+        lines = [str(int(x)) for x in pd.unique(g["line"].dropna())]
+        shown = ", ".join(lines[:8]) + (f" and {len(lines) - 8} more" if len(lines) > 8 else "")
+        hint = REGISTRY.suggest(str(label)) if label else []
+        msg = f"{file}, line {shown}, region {label!r}: unknown region" if lines else f"{file}, region {label!r}: unknown region"
+        if not label:
+            msg = f"{file}, line {shown}: empty region"
+        if hint:
+            msg += f"; did you mean {', '.join(hint)}?"
+        problems.append(msg)
+
+    # 2. non-numeric cells
+    problems += _row_problems(df, df["raw"] != "", "non-numeric value {raw!r}", "non-numeric cells")
+
+    # 3. row faults, years, empty variable ids
+    problems += _row_problems(df, df["problem"] != "", "{problem}", "row problems")
+    year = pd.to_numeric(df["year"], errors="coerce")
+    bad_year = year.notna() & ((year < YEAR_RANGE[0]) | (year > YEAR_RANGE[1]))
+    problems += _row_problems(df, bad_year, f"year {{year}} outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}", "years")
+    problems += _row_problems(df, df["variable"].str.strip() == "", "empty variable id", "rows")
+
+    # 6. units (before values: the value rules need one unit per variable)
+    units = _variable_units(batches)
+    problems += _unit_problems(batches, df, units, known_units or {})
+
+    # 5. impossible values
+    problems += _value_problems(batches, df)
+
+    # 4. conflicting duplicates
+    problems += _duplicate_problems(df)
+
+    if problems:
+        files = [str(f) for f in pd.unique(df["file"])] if len(df) else []
+        raise ValidationError(
+            f"{len(problems)} problem(s) found; nothing was imported",
+            file=str(files[0]) if len(files) == 1 else None,
+            problems=problems,
+        )
+
+
+def _variable_units(batches: list[ImportBatch]) -> pd.DataFrame:
+    rows = []
+    for b in batches:
+        file = b.provenance.source_file
+        for rec in b.variables.to_dict("records"):
+            rows.append({"variable": str(rec["variable"]), "unit": normalize_unit(str(rec["unit"])), "file": file})
+    return pd.DataFrame(rows, columns=["variable", "unit", "file"])
+
+
+def _unit_problems(batches: list[ImportBatch], df: pd.DataFrame, units: pd.DataFrame,
+                   known: Mapping[str, str]) -> list[str]:
+    out: list[str] = []
+    # row-level units (files with a unit column) against their batch's catalog unit
+    cat = units.drop_duplicates(["variable", "file", "unit"])
+    rows = df[df["unit"] != ""][["file", "variable", "unit", "line", "region_label", "batch"]]
+    if len(rows):
+        rows = rows.assign(unit=rows["unit"].map(normalize_unit))
+        by_var = {(i, str(v)): normalize_unit(str(u))
+                  for i, b in enumerate(batches) for v, u in zip(b.variables["variable"], b.variables["unit"], strict=True)}
+        expected = pd.Series([by_var.get((int(i), v), "") for i, v in zip(rows["batch"], rows["variable"], strict=True)],
+                             index=rows.index, dtype=object)
+        clash = rows[(expected != "") & (rows["unit"] != expected)]
+        for key, g in clash.groupby(["file", "variable", "unit"], sort=False):
+            file, var, unit = _strs(key)
+            lines = ", ".join(str(int(x)) for x in pd.unique(g["line"].dropna())[:8])
+            exp = expected[g.index[0]]
+            out.append(f"{file}, line {lines}, variable {var}: unit {unit!r} differs from the variable's unit {exp!r}")
+        # several units on rows of one variable without a catalog unit
+        multi = rows[expected == ""].groupby(["file", "variable"])["unit"].unique()
+        for mkey, us in multi.items():
+            file, var = _strs(mkey)
+            if len(us) > 1:
+                out.append(f"{file}, variable {var}: several units {', '.join(map(repr, us))}")
+    # catalog units across files
+    for vkey, g in cat.groupby("variable", sort=False):
+        distinct = [str(u) for u in pd.unique(g["unit"])]
+        if len(distinct) > 1:
+            desc = "; ".join(
+                f"{u!r} in {', '.join(map(str, pd.unique(g.loc[g['unit'] == u, 'file'])))}" for u in distinct
+            )
+            out.append(f"variable {vkey!s}: unit clash between the files imported: {desc}")
+    # against the store
+    for rec in cat.to_dict("records"):
+        have = known.get(str(rec["variable"]))
+        if have is not None and normalize_unit(have) != rec["unit"]:
+            out.append(f"{rec['file']!s}, variable {rec['variable']!s}: unit {rec['unit']!r} differs "
+                       f"from the unit {normalize_unit(have)!r} the store holds for it")
+    return out
+
+
+def _value_problems(batches: list[ImportBatch], df: pd.DataFrame) -> list[str]:
+    rules: dict[tuple[int, str], str] = {}
+    for i, b in enumerate(batches):
+        for rec in b.variables.to_dict("records"):
+            name = " ".join(str(rec[c]) for c in ("variable", "name_en", "name_zh"))
+            rules[(i, str(rec["variable"]))] = value_rule(normalize_unit(str(rec["unit"])), name)
+    idx = pd.MultiIndex.from_arrays([df["batch"], df["variable"]])
+    table = pd.Series(rules, dtype=object)
+    rule = pd.Series(table.reindex(idx).fillna("").to_numpy(), index=df.index, dtype=object)
+    v = df["value"].astype("float64")
+    neg = (rule == "nonnegative") & (v < 0)
+    share = (rule == "share") & ((v < 0) | (v > 100))
+    out = _row_problems(df, neg, "negative value {value} for a level that cannot be negative", "negative values")
+    out += _row_problems(df, share, "share/rate {value} outside 0-100 %", "out-of-range shares")
+    return out
+
+
+def _duplicate_groups(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of keys that occur more than once with a value (known region and year)."""
+    ok = (df["region_code"] != "") & df["year"].notna() & df["value"].notna()
+    sub = df[ok]
+    key = ["region_code", "year", "variable"]
+    return sub[sub.duplicated(key, keep=False)].sort_values([*key, "batch", "line"])
+
+
+def _conflicts(g: pd.DataFrame) -> bool:
+    vals = g["value"].to_numpy(dtype=float)
+    if np.all(vals == vals[0]):
+        return False
+    dec = _decimals(vals)
+    tol = 0.5 * 10.0 ** (-dec.min()) + 1e-9 * np.abs(vals).max()
+    return bool(vals.max() - vals.min() > tol)
+
+
+def _duplicate_problems(df: pd.DataFrame) -> list[str]:
+    dup = _duplicate_groups(df)
+    out: list[str] = []
+    for key, g in dup.groupby(["region_code", "year", "variable"], sort=False):
+        code, year_s, var = _strs(key)
+        year = int(float(year_s))
+        if not _conflicts(g):
+            continue
+        places = "; ".join(
+            f"{r['value']!r} at {_where(str(r['file']), r['line'], r['cell'], '', '')}"
+            for r in g.to_dict("records")
+        )
+        r = REGISTRY.get(code) if code in REGISTRY else None
+        label = f"{r.name_en} ({r.name_zh}, {code})" if r else code
+        out.append(f"region {label}, year {year}, variable {var}: conflicting values {places}")
+    return out
+
+
+def drop_duplicates(batches: list[ImportBatch]) -> list[ImportBatch]:
+    """Batches without repeated region-year-variable rows, keeping one row per key.
+
+    For validated batches (no conflicting duplicates): among rows of one key with a value,
+    the most precise (most decimals) is kept, the first one on ties; a row without a value is
+    dropped when another row of the key has one.
+    """
+    df = _frame(batches)
+    if df.empty:
+        return batches
+    df["_dec"] = _decimals(df["value"].fillna(0).to_numpy(dtype=float))
+    df["_has"] = df["value"].notna()
+    df["_pos"] = np.arange(len(df))
+    order = df.sort_values(["_has", "_dec", "_pos"], ascending=[False, False, True])
+    keep = order.drop_duplicates(["region_code", "year", "variable"]).index
+    # rows with an unknown region or year are never merged (validation rejects them anyway)
+    loose = df.index[(df["region_code"] == "") | df["year"].isna()]
+    kept = set(keep).union(loose)
+    out = []
+    start = 0
+    for b in batches:
+        n = len(b.observations)
+        mask = np.array([i in kept for i in range(start, start + n)], dtype=bool)
+        out.append(ImportBatch(b.observations[mask].reset_index(drop=True), b.variables, b.provenance, b.raw_regions))
+        start += n
+    return out
