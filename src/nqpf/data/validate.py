@@ -207,7 +207,7 @@ def validate_batches(batches: list[ImportBatch], *, known_units: Mapping[str, st
     problems += _unit_problems(batches, df, units, known_units or {})
 
     # 5. impossible values
-    problems += _value_problems(batches, df)
+    problems += _value_problems(batches, df, known_units)
 
     # 4. conflicting duplicates
     problems += _duplicate_problems(df)
@@ -271,12 +271,17 @@ def _unit_problems(batches: list[ImportBatch], df: pd.DataFrame, units: pd.DataF
     return out
 
 
-def _value_problems(batches: list[ImportBatch], df: pd.DataFrame) -> list[str]:
+def _value_problems(batches: list[ImportBatch], df: pd.DataFrame,
+                    known: Mapping[str, str] | None = None) -> list[str]:
+    """Range rules by unit; a variable given without a unit takes the unit the store holds."""
+    known = known or {}
     rules: dict[tuple[int, str], str] = {}
     for i, b in enumerate(batches):
         for rec in b.variables.to_dict("records"):
+            var = str(rec["variable"])
             name = " ".join(str(rec[c]) for c in ("variable", "name_en", "name_zh"))
-            rules[(i, str(rec["variable"]))] = value_rule(normalize_unit(str(rec["unit"])), name)
+            unit = normalize_unit(str(rec["unit"])) or normalize_unit(str(known.get(var, "")))
+            rules[(i, var)] = value_rule(unit, name)
     idx = pd.MultiIndex.from_arrays([df["batch"], df["variable"]])
     table = pd.Series(rules, dtype=object)
     rule = pd.Series(table.reindex(idx).fillna("").to_numpy(), index=df.index, dtype=object)

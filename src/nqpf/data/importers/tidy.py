@@ -19,7 +19,7 @@ Parquet.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -299,6 +299,9 @@ def _generic(df: pd.DataFrame, p: Path, sheet: str, m: ColumnMapping, *, variabl
         value, rawv = parse_values(df[m.value])
         line, cell = _lines_cells(df, p, m.value, row)
         units = None
+        if not m.unit and unit is None:
+            # a column literally named "unit" is the unit column unless told otherwise
+            m = replace(m, unit=next((c for c in cols if str(c).strip().lower() in {"unit", "units", "单位"}), None))
         if m.unit:
             if m.unit not in cols:
                 raise ValidationError(f"unit column {m.unit!r} not found", file=where)
