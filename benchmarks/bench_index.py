@@ -47,8 +47,8 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
 
 
 def nqpf_core(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """Pooled min-max, pooled entropy weights, pooled TOPSIS over all years at once."""
-    xn = norm.normalize(cube, "minmax", directions, scope="pooled")
+    """Pooled min-max (to 1..100), pooled entropy weights, pooled TOPSIS over all years at once."""
+    xn = norm.normalize(cube, "minmax", directions, scope="pooled", out_range=(1.0, 100.0))
     w = wts.entropy(xn.reshape(-1, xn.shape[-1]))
     return agg.topsis(xn, w)
 
@@ -63,7 +63,8 @@ def pymcdm_loop(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
     types = directions.astype(int)
     for t in range(cube.shape[0]):
         m = cube[t]
-        nm = np.column_stack([minmax_normalization(m[:, k], types[k] > 0) for k in range(m.shape[1])])
+        # min-max to 1..100 (pymcdm's entropy needs strictly positive values)
+        nm = 1 + 99 * np.column_stack([minmax_normalization(m[:, k], types[k] < 0) for k in range(m.shape[1])])
         w = entropy_weights(nm)
         out[t] = TOPSIS(normalization_function=minmax_normalization)(m, w, types)
     return out
