@@ -218,3 +218,38 @@ def test_pooled_scores_compare_across_years(real_panel: Panel) -> None:
     per_year = res.regenerate(normalisation={"method": "minmax", "scope": "per_year"})
     assert not np.allclose(per_year.index, res.index)
     assert np.nanmean(res.index[-1]) > np.nanmean(res.index[0])  # NQPF rose over the period
+
+
+def test_ahp_weights_and_consistency_recorded(toy) -> None:
+    panel, fw = toy
+    # judgement: dimension one is 3 times as important as dimension two -> weights 3/4, 1/4
+    res = build_index(fw, panel, {**PLAIN, "by_node": {"idx": {"weighting": {"method": "ahp", "pairwise": [[1, 3], [1 / 3, 1]]}}}})
+    w = res.weights.set_index("node")["weight"]
+    assert w["d1"] == pytest.approx(0.75) and w["d2"] == pytest.approx(0.25)
+    np.testing.assert_allclose(res.index, 0.75 * res.scores["d1"] + 0.25 * res.scores["d2"])
+    row = res.ahp.iloc[0]
+    assert row["node"] == "idx" and row["cr"] == pytest.approx(0.0) and bool(row["consistent"])
+    with pytest.raises(Exception, match="3x3.*2 children"):
+        build_index(fw, panel, {**PLAIN, "by_node": {"idx": {"weighting": {"method": "ahp", "pairwise": np.eye(3).tolist()}}}})
+
+
+def test_combined_subjective_objective(toy) -> None:
+    panel, fw = toy
+    spec = {**PLAIN, "by_node": {"d1": {"weighting": {"method": "combined", "subjective": {"i_a": 0.8, "i_b": 0.2},
+                                                      "objective": "entropy", "combine": "multiplicative"}}}}
+    res = build_index(fw, panel, spec)
+    ent = build_index(fw, panel, {**PLAIN, "weighting": "entropy"}).weights.set_index("node")["weight"]
+    # multiplicative combination: w ∝ w_subjective * w_objective
+    raw = np.array([0.8 * ent["i_a"], 0.2 * ent["i_b"]])
+    got = res.weights.set_index("node").loc[["i_a", "i_b"], "weight"].to_numpy()
+    np.testing.assert_allclose(got, raw / raw.sum(), atol=1e-12)
+
+
+def test_goalposts_by_indicator(toy) -> None:
+    panel, fw = toy
+    gp = {"i_a": [0, 10], "i_b": [0, 50], "i_ca": [0, 4]}
+    res = build_index(fw, panel, {**PLAIN, "normalisation": {"method": "goalposts", "goalposts": gp}})
+    # a benefit indicator on goalposts [0, 10]: a = 5 -> 0.5; b is a cost on [0, 50]: b = 40 -> 0.2
+    assert res.scores["i_a"][1, 2] == pytest.approx(0.5)
+    assert res.scores["i_b"][1, 2] == pytest.approx(0.2)
+    assert res.scores["i_ca"][0, 1] == pytest.approx(0.25)  # c/a = 1 on [0, 4]

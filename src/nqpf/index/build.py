@@ -68,6 +68,9 @@ class IndexResult:
         One row per indicator: skew/kurtosis before and after, action taken.
     data_hash:
         sha256 of the raw indicator cube and its labels: same hash, same input data.
+    ahp:
+        One row per node weighted from AHP judgements: ``node, method, lambda_max, ci, cr,
+        consistent`` (Saaty's consistency ratio; ``consistent`` is CR < 0.1).
     """
 
     framework: Framework
@@ -85,6 +88,7 @@ class IndexResult:
     screened_out: pd.DataFrame
     treatment_log: pd.DataFrame
     data_hash: str
+    ahp: pd.DataFrame = field(default_factory=pd.DataFrame)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     # -- views -------------------------------------------------------------------------
@@ -316,10 +320,25 @@ def data_hash(values: np.ndarray, years: Sequence[int], regions: Sequence[str], 
 
 
 def _node_weights(method: dict[str, Any], x: np.ndarray, node: Node, kept: list[Node | Indicator],
-                  leaf_weights: Mapping[str, float] | None, leaves_under: Mapping[str, list[str]]) -> np.ndarray:
-    """Weights of a node's kept children from their pooled (N, C) matrix."""
+                  leaf_weights: Mapping[str, float] | None, leaves_under: Mapping[str, list[str]],
+                  ahp_log: list[dict[str, Any]]) -> np.ndarray:
+    """Weights of a node's kept children from their pooled (N, C) matrix.
+
+    AHP judgements (``ahp``, or ``combined`` with ``pairwise``) are checked for consistency
+    (Saaty 1980) and logged in ``ahp_log``; a pairwise matrix must match the kept children.
+    """
     m = method.get("method", "equal")
     kw = {k: v for k, v in method.items() if k != "method"}
+    if kw.get("pairwise") is not None:
+        pw = np.asarray(kw["pairwise"], dtype=float)
+        if pw.shape != (len(kept), len(kept)):
+            raise IndexBuildError(
+                f"pairwise matrix of node {node.id!r} is {pw.shape[0]}x{pw.shape[1] if pw.ndim > 1 else 1}, "
+                f"but the node has {len(kept)} children ({', '.join(c.id for c in kept)})"
+            )
+        res = wts.ahp(pw)
+        ahp_log.append({"node": node.id, "method": m, "lambda_max": res.lambda_max, "ci": res.ci,
+                        "cr": res.cr, "consistent": res.consistent})
     if m == "user":
         given = [c.weight for c in kept]
         if "weights" in kw:
@@ -345,9 +364,10 @@ def _node_weights(method: dict[str, Any], x: np.ndarray, node: Node, kept: list[
         sub = kw.get("subjective")
         if isinstance(sub, Mapping):
             sub = [sub[c.id] for c in kept]
-        if sub is None:
-            sub = [c.weight if c.weight is not None else 1.0 for c in kept]
-        kw["subjective"] = np.asarray(sub, dtype=float)
+        if sub is None and kw.get("pairwise") is None:
+            sub = [c.weight if c.weight is not None else 1.0 for c in kept]  # the YAML weights
+        if sub is not None:
+            kw["subjective"] = np.asarray(sub, dtype=float)
     if m == "equal":
         return wts.equal(len(kept))
     rows = x[~np.all(np.isnan(x), axis=1)]
@@ -455,6 +475,7 @@ def build_index(framework: Framework | str, panel: Panel, spec: Mapping[str, Any
     # 5. weights and aggregation, bottom-up
     scores: dict[str, np.ndarray] = {ind: normed[:, :, k] for k, ind in enumerate(indicators)}
     weight_rows: list[dict[str, Any]] = []
+    ahp_log: list[dict[str, Any]] = []
     leaves_under: dict[str, list[str]] = {}
     leaf_weights: dict[str, float] | None = None
 
@@ -490,7 +511,7 @@ def build_index(framework: Framework | str, panel: Panel, spec: Mapping[str, Any
         stack = np.stack([scores[c.id] for c in kept], axis=-1)  # (T, R, C)
         wconf = _step_for_node(sp, "weighting", n, depths[n.id])
         aconf = _step_for_node(sp, "aggregation", n, depths[n.id])
-        w = _node_weights(wconf, stack.reshape(-1, len(kept)), n, kept, leaf_weights, leaves_under)
+        w = _node_weights(wconf, stack.reshape(-1, len(kept)), n, kept, leaf_weights, leaves_under, ahp_log)
         method = aconf.get("method", "arithmetic")
         if method == "topsis":
             s = agg.topsis(stack, w)
@@ -507,6 +528,7 @@ def build_index(framework: Framework | str, panel: Panel, spec: Mapping[str, Any
         framework=fw, spec=sp, panel=panel, years=list(years), regions=list(regions), indicators=indicators,
         raw=raw[:, :, keep_mask], imputed=flags, treated=treated, normalised=normed, scores=scores,
         weights=weights, screened_out=screened, treatment_log=tlog, data_hash=dhash,
+        ahp=pd.DataFrame(ahp_log, columns=["node", "method", "lambda_max", "ci", "cr", "consistent"]),
     )
 
 

@@ -35,6 +35,9 @@ def write_result(result: IndexResult, outdir: str | Path, *, html: bool = True) 
     result.imputed_cells().to_csv(paths["imputed"], index=False)
     paths["treatment"] = folder / "treatment.csv"
     result.treatment_log.to_csv(paths["treatment"], index=False)
+    if len(result.ahp):
+        paths["ahp"] = folder / "ahp_consistency.csv"
+        result.ahp.to_csv(paths["ahp"], index=False, float_format="%.6f")
     paths["screened_out"] = folder / "screened_out.csv"
     result.screened_out.to_csv(paths["screened_out"], index=False)
     coh = result.coherence()
