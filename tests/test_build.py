@@ -229,7 +229,7 @@ def test_ahp_weights_and_consistency_recorded(toy) -> None:
     np.testing.assert_allclose(res.index, 0.75 * res.scores["d1"] + 0.25 * res.scores["d2"])
     row = res.ahp.iloc[0]
     assert row["node"] == "idx" and row["cr"] == pytest.approx(0.0) and bool(row["consistent"])
-    with pytest.raises(Exception, match="3x3.*2 children"):
+    with pytest.raises(Exception, match=r"3x3.*2 children"):
         build_index(fw, panel, {**PLAIN, "by_node": {"idx": {"weighting": {"method": "ahp", "pairwise": np.eye(3).tolist()}}}})
 
 

@@ -350,16 +350,15 @@ def _node_weights(method: dict[str, Any], x: np.ndarray, node: Node, kept: list[
         return wts.compute("user", weights=np.asarray(given, dtype=float))
     if m == "entropy_global":
         # the single-layer practice of many Chinese studies: entropy weights over all indicators,
-        # a child's weight = the sum of its indicators' weights (Wang & Wang 2023)
+        # a child's weight = the sum of its indicators' weights (e.g. Wang & Wang 2024)
         if leaf_weights is None:
             raise IndexBuildError("entropy_global needs indicator-level entropy weights")
         w = np.array([sum(leaf_weights.get(i, 0.0) for i in leaves_under[c.id]) for c in kept])
         return w / w.sum()
     if m == "ahp":
-        pw = kw.get("pairwise")
-        if pw is None:
+        if kw.get("pairwise") is None:
             raise IndexBuildError(f"AHP weighting of node {node.id!r} needs a 'pairwise' matrix")
-        return wts.ahp(np.asarray(pw, dtype=float)).weights
+        return wts.ahp(np.asarray(kw["pairwise"], dtype=float)).weights
     if m == "combined":
         sub = kw.get("subjective")
         if isinstance(sub, Mapping):
