@@ -278,3 +278,28 @@ def test_other_arrangements(text: str, tmp_path: Path) -> None:
     assert obs[("110000", 2023, "nbs_gdp")] == pytest.approx(47353.7)
     assert obs[("120000", 2023, "nbs_gdp")] == pytest.approx(17211.8)
     assert (batch.observations["problem"] == "").all()
+
+
+def test_xls_export_fixture(tmp_path: Path) -> None:
+    """An NBS export saved as legacy .xls (the site's default download), written with xlwt.
+
+    Test fixture: two GDP values copied from panel/provinces.csv, one blank cell, footnotes.
+    """
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Sheet1")
+    rows = [["数据库：分省年度数据"], ["指标：地区生产总值(亿元)"], ["时间：最近5年"], ["地区", "2024年", "2023年"],
+            ["北京市", 49670.2, 47353.7], ["天津市", 17931.3, ""], ["注：测试夹具"], ["数据来源：国家统计局"]]
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            ws.write(i, j, v)
+    path = tmp_path / "gdp.xls"
+    wb.save(str(path))
+    (batch,) = read_file(path)
+    obs = batch.observations.set_index(["region_code", "year"])
+    assert obs.loc[("110000", 2023), "value"] == 47353.7
+    assert obs.loc[("110000", 2023), "cell"] == "C5"
+    assert np.isnan(obs.loc[("120000", 2023), "value"])  # blank stays missing, never zero
+    assert batch.variables.iloc[0]["variable"] == "nbs_gdp"
+    assert batch.variables.iloc[0]["unit"] == "100 million yuan"

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from nqpf.data.batch import ImportBatch
-from nqpf.data.importers.common import EXTRA_COLUMNS, decode_bytes, normalize_unit
+from nqpf.data.importers.common import EXCEL_ENGINE, EXTRA_COLUMNS, decode_bytes, normalize_unit
 from nqpf.data.importers.nbs import looks_like_nbs, read_nbs
 from nqpf.data.importers.rdata import read_rdata
 from nqpf.data.importers.tidy import ColumnMapping, read_tidy
@@ -54,7 +54,7 @@ def _excel_first_rows(p: Path, n: int = 5) -> list[list[str]]:
     import pandas as pd
 
     try:
-        df = pd.read_excel(p, sheet_name=0, header=None, nrows=n, dtype=object)
+        df = pd.read_excel(p, sheet_name=0, header=None, nrows=n, dtype=object, engine=EXCEL_ENGINE)
     except Exception as exc:
         raise ValidationError(f"cannot read the workbook: {exc}", file=str(p)) from exc
     return [["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in rec]

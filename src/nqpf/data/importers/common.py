@@ -15,6 +15,7 @@ import unicodedata
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -220,3 +221,8 @@ def variables_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
     """A catalog frame with :data:`VARIABLE_COLUMNS` (missing fields as "")."""
     df = pd.DataFrame(rows, columns=VARIABLE_COLUMNS)
     return df.fillna("").astype(object)
+
+
+#: pandas engine for every workbook (.xls, .xlsx, .ods): calamine reads them all, and it is
+#: pandas' coming default (xlrd, the old .xls reader, is deprecated)
+EXCEL_ENGINE: Literal["calamine"] = "calamine"

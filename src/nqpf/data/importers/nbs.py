@@ -42,6 +42,7 @@ import pandas as pd
 
 from nqpf.data.batch import ImportBatch, Provenance
 from nqpf.data.importers.common import (
+    EXCEL_ENGINE,
     col_letter,
     csv_rows,
     is_year_label,
@@ -195,7 +196,7 @@ def read_nbs(
 
 def _excel_sheets(p: Path) -> dict[str, list[list[str]]]:
     try:
-        frames = pd.read_excel(p, sheet_name=None, header=None, dtype=object)
+        frames = pd.read_excel(p, sheet_name=None, header=None, dtype=object, engine=EXCEL_ENGINE)
     except Exception as exc:
         raise ValidationError(f"cannot read the workbook: {exc}", file=str(p)) from exc
     out: dict[str, list[list[str]]] = {}

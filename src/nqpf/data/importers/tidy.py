@@ -27,6 +27,7 @@ import pandas as pd
 
 from nqpf.data.batch import ImportBatch, Provenance
 from nqpf.data.importers.common import (
+    EXCEL_ENGINE,
     col_letter,
     is_year_label,
     normalize_unit,
@@ -123,7 +124,7 @@ def read_tables(path: str | Path, sheet: str | int | None = None) -> dict[str, p
     suffix = p.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         try:
-            frames = pd.read_excel(p, sheet_name=sheet if sheet is not None else None, dtype=object)
+            frames = pd.read_excel(p, sheet_name=sheet if sheet is not None else None, dtype=object, engine=EXCEL_ENGINE)
         except Exception as exc:
             raise ValidationError(f"cannot read the workbook: {exc}", file=str(p)) from exc
         if isinstance(frames, pd.DataFrame):
