@@ -62,6 +62,12 @@ def test_run_succeeds_and_writes_every_framework(run_out) -> None:
 
 def test_run_html_loads_nothing_external(run_out) -> None:
     out, _ = run_out
+    landing = (out / "index.html").read_text(encoding="utf-8")
+    for fid in list_frameworks():
+        assert f'href="{fid}/summary.html"' in landing
+    parser = _ExternalRefs()
+    parser.feed(landing)
+    assert parser.loads == []
     for fid in list_frameworks():
         html = (out / fid / "summary.html").read_text(encoding="utf-8")
         parser = _ExternalRefs()

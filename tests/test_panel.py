@@ -64,3 +64,19 @@ def test_wide_long_and_coverage(panel: Panel, raw: pd.DataFrame) -> None:
     cov = panel.coverage()
     assert cov.loc["co2_emissions", 2019] == 30  # no Tibet in CEADs
     assert cov.loc["gdp", 2024] == 31
+
+
+def test_combine_with_text_exposure(panel: Panel, data_dir: Path) -> None:
+    """Text-exposure indicators join the statistics and feed a user framework."""
+    from nqpf.innovation import measure_exposure
+
+    policies = data_dir / "text" / "policy_digital_pkulaw"
+    exposure = measure_exposure(policies, progress=False).to_panel()
+    both = panel.combine(exposure)
+    assert set(both.variables) == set(panel.variables) | set(exposure.variables)
+    assert len(both) == len(panel) + len(exposure)
+    # Anhui's 2021 industrial-internet policy is in the corpus: its exposure is in the combined panel
+    anhui = both.select(regions=["安徽"], years=[2021]).observations
+    assert anhui["variable"].str.startswith("text_exposure").any()
+    with pytest.raises(ValidationError, match="both panels"):
+        panel.combine(panel.select(["gdp"]))

@@ -126,6 +126,22 @@ class Panel:
             obs = obs[obs["year"].isin([int(y) for y in years])]
         return Panel(obs, self._catalog.reset_index(drop=True))
 
+    def combine(self, *others: Panel) -> Panel:
+        """One panel of this and ``others`` (e.g. text-exposure indicators beside statistics).
+
+        Variables must not overlap: a variable present in two panels raises
+        :class:`ValidationError` naming it (merge vintages in the store, not here).
+        """
+        seen = set(self.variables)
+        for o in others:
+            clash = sorted(seen & set(o.variables))
+            if clash:
+                raise ValidationError(f"variables in both panels: {clash}", variable=clash[0])
+            seen |= set(o.variables)
+        obs = pd.concat([self._obs, *(o._obs for o in others)], ignore_index=True)
+        cat = pd.concat([self._catalog, *(o._catalog for o in others)], ignore_index=True)
+        return Panel(obs, cat)
+
     def to_long(self, names: bool = False) -> pd.DataFrame:
         """Long table; with ``names`` adds ``region_en``, ``region_zh`` and ``unit``."""
         out = self.observations

@@ -83,11 +83,22 @@ def run(
             panel = st.panel()
         ids = framework or list_frameworks()
         out.mkdir(parents=True, exist_ok=True)
+        entries = []
         for fid in ids:
             fw = load_framework(fid)
             result = build_index(fw, panel, spec)
             paths = write_result(result, out, html=html)
             _print_result(result, paths)
+            top = result.ranking().head(5)
+            entries.append({
+                "framework": fw.id, "name_en": fw.name_en, "name_zh": fw.name_zh,
+                "years": (result.years[0], result.years[-1]),
+                "top": list(zip(top["region_en"], top["region_zh"], top["score"], strict=True)),
+                "href": f"{fw.id}/summary.html" if html else f"{fw.id}/scores.csv",
+            })
+        from nqpf.report.index_page import write_index_page
+
+        write_index_page(out / "index.html", entries, meta={"store": st.path})
     except NqpfError as e:
         console.print(f"[red]error / 错误:[/] {e}")
         raise typer.Exit(1) from None
