@@ -1,0 +1,17 @@
+"""The benchmark scripts still run (smallest settings). Nothing about speed is asserted here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_bench_index_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_index.py"), "--repeat", "1", "--scale", "2"],
+        capture_output=True, text=True, timeout=300, check=True,
+    ).stdout
+    assert "ratio peer/nqpf" in out and "31 provinces" in out
