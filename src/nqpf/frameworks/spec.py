@@ -602,6 +602,10 @@ def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+#: the C-accelerated safe loader where libyaml is present (the same rules as yaml.safe_load)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_framework(name_or_path: str | Path) -> Framework:
     """Load a shipped framework by id or a user YAML file by path, checked.
 
@@ -610,7 +614,7 @@ def load_framework(name_or_path: str | Path) -> Framework:
     """
     path = _resolve(name_or_path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
