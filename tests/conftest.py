@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,3 +22,25 @@ def data_dir() -> Path:
 def _isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the user's own store from a test."""
     monkeypatch.setenv("NQPF_STORE", str(tmp_path / "store.duckdb"))
+
+
+#: two small real "dimensions" used by the coherence and report tests
+INNOV = ["rd_intensity", "patents_granted_invention", "rd_expenditure"]
+STRUCT = ["tertiary_share", "secondary_share", "urbanization_rate"]
+
+
+@pytest.fixture(scope="session")
+def toy_index_values(data_dir: Path) -> pd.DataFrame:
+    """Min-max normalised real indicators 2012-2019, two dimensions and the index (means).
+
+    One row per (region_code, year); columns: the six INNOV + STRUCT variables, ``innov``,
+    ``struct`` and ``nqpf``.
+    """
+    d = pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str})
+    d = d[d["year"].between(2012, 2019) & d["variable"].isin(INNOV + STRUCT)]
+    w = d.pivot_table(index=["region_code", "year"], columns="variable", values="value")
+    w = (w - w.min()) / (w.max() - w.min())
+    w["innov"] = w[INNOV].mean(axis=1)
+    w["struct"] = w[STRUCT].mean(axis=1)
+    w["nqpf"] = w[["innov", "struct"]].mean(axis=1)
+    return w

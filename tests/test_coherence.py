@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from conftest import INNOV, STRUCT
 from nqpf.index.coherence import coherence, cronbach_alpha, pca_summary, wide_values
-
-INNOV = ["rd_intensity", "patents_granted_invention", "rd_expenditure"]
-STRUCT = ["tertiary_share", "secondary_share", "urbanization_rate"]
 
 
 def _tree() -> pd.DataFrame:
@@ -28,16 +24,8 @@ def _tree() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def values(data_dir: Path) -> pd.DataFrame:
-    """Min-max normalised real indicators 2012-2019, two dimensions and the index (means)."""
-    d = pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str})
-    d = d[d["year"].between(2012, 2019) & d["variable"].isin(INNOV + STRUCT)]
-    w = d.pivot_table(index=["region_code", "year"], columns="variable", values="value")
-    w = (w - w.min()) / (w.max() - w.min())
-    w["innov"] = w[INNOV].mean(axis=1)
-    w["struct"] = w[STRUCT].mean(axis=1)
-    w["nqpf"] = w[["innov", "struct"]].mean(axis=1)
-    return w
+def values(toy_index_values: pd.DataFrame) -> pd.DataFrame:
+    return toy_index_values.copy()
 
 
 def test_real_fixture_shape(values: pd.DataFrame) -> None:

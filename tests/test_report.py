@@ -12,13 +12,11 @@ import pytest
 from plotly.offline import get_plotlyjs
 from shapely.geometry import Point, shape
 
+from conftest import INNOV, STRUCT
 from nqpf.index.coherence import coherence
 from nqpf.regions import REGISTRY
 from nqpf.report import province_geojson, ranking_table, write_summary
 from nqpf.report.maps import boundary_lines, other_geojson
-
-INNOV = ["rd_intensity", "patents_granted_invention", "rd_expenditure"]
-STRUCT = ["tertiary_share", "secondary_share", "urbanization_rate"]
 
 
 def _tree() -> pd.DataFrame:
@@ -33,16 +31,8 @@ def _tree() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def wide(data_dir: Path) -> pd.DataFrame:
-    """Min-max normalised real indicators 2012-2019, two dimensions and the index (means)."""
-    d = pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str})
-    d = d[d["year"].between(2012, 2019) & d["variable"].isin(INNOV + STRUCT)]
-    w = d.pivot_table(index=["region_code", "year"], columns="variable", values="value")
-    w = (w - w.min()) / (w.max() - w.min())
-    w["innov"] = w[INNOV].mean(axis=1)
-    w["struct"] = w[STRUCT].mean(axis=1)
-    w["nqpf"] = w[["innov", "struct"]].mean(axis=1)
-    return w
+def wide(toy_index_values: pd.DataFrame) -> pd.DataFrame:
+    return toy_index_values.copy()
 
 
 @pytest.fixture(scope="module")
