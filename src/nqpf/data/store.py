@@ -40,7 +40,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from nqpf.data.batch import BATCH_COLUMNS, VARIABLE_COLUMNS, ImportBatch
+from nqpf.data.batch import BATCH_COLUMNS, VARIABLE_COLUMNS, ImportBatch, sha256_file
 from nqpf.errors import StoreError, ValidationError
 from nqpf.panel import Panel
 from nqpf.regions import NATIONAL_CODE, REGISTRY
@@ -341,9 +341,15 @@ class Store:
         if isinstance(paths, str | Path):
             paths = [paths]
         files = iter_files([Path(p) for p in paths])
+        to_read = files
+        if not read_kw and self.exists and not self.is_empty():
+            # a plain re-import: files whose bytes are already stored are not parsed again
+            # (with importer options the same bytes may give other tables, so they are read)
+            stored = set(self.imports()["sha256"])
+            to_read = [f for f in files if sha256_file(f) not in stored]
         batches: list[ImportBatch] = []
-        with _progress(progress, len(files)) as advance:
-            for f in files:
+        with _progress(progress, len(to_read)) as advance:
+            for f in to_read:
                 advance(Path(f).name)
                 batches.extend(read_file(f, **read_kw))
         report = self.import_batches(batches)
