@@ -289,3 +289,13 @@ def test_unreadable_last_file_writes_nothing(store_path: Path, tmp_path: Path) -
     assert res.exit_code == 1, res.output
     assert "z_junk.csv" in res.output
     assert sha_of(store_path) == before
+
+
+def test_fetch_commands_are_mounted_under_data() -> None:
+    """`nqpf data sources` and `nqpf data fetch SOURCE SERIES` as the docs show them."""
+    from nqpf.cli import app
+
+    res = CliRunner().invoke(app, ["data", "sources"])
+    assert res.exit_code == 0 and "worldbank" in res.output
+    res = CliRunner().invoke(app, ["data", "fetch", "nbs", "no_such_series", "--dry-run"])
+    assert res.exit_code != 0 and "no_such_series" in " ".join(res.output.split())

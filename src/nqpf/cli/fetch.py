@@ -1,4 +1,4 @@
-"""``nqpf sources`` / ``nqpf data fetch``: list public sources, fetch a series into the store.
+"""``nqpf data sources`` / ``nqpf data fetch``: list public sources, fetch a series into the store.
 
 Commands of :data:`app`:
 
@@ -65,8 +65,8 @@ def sources(
         label = f"API, {len(s.series)} series" if s.kind == "api" else "reference / 出处"
         table.add_row(s.id, label, f"{s.name_en}\n{s.name_zh}", s.publisher)
     console.print(table)
-    console.print("Details, series and terms / 详情、序列与许可: nqpf sources SOURCE", highlight=False)
-    console.print("Fetch with / 下载: nqpf data fetch get SOURCE SERIES --years 2010:2023",
+    console.print("Details, series and terms / 详情、序列与许可: nqpf data sources SOURCE", highlight=False)
+    console.print("Fetch with / 下载: nqpf data fetch SOURCE SERIES --years 2010:2023",
                   highlight=False)
 
 
