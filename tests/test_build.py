@@ -253,3 +253,10 @@ def test_goalposts_by_indicator(toy) -> None:
     assert res.scores["i_a"][1, 2] == pytest.approx(0.5)
     assert res.scores["i_b"][1, 2] == pytest.approx(0.2)
     assert res.scores["i_ca"][0, 1] == pytest.approx(0.25)  # c/a = 1 on [0, 4]
+
+
+def test_years_list_or_range(real_panel: Panel) -> None:
+    two = build_index("hqd-four-channels", real_panel, years=[2015, 2019])
+    assert two.years == [2015, 2019]
+    span = build_index("hqd-four-channels", real_panel, years="2015:2019")
+    assert span.years == [2015, 2016, 2017, 2018, 2019]

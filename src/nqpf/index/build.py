@@ -311,6 +311,16 @@ def _pick_years(cube: np.ndarray, years: list[int], threshold: float) -> list[in
     return [y for y in years if ok[0] <= y <= ok[-1]]
 
 
+def _years(spec_years: Any) -> list[int]:
+    """Years of a spec: a list of years, or a range written ``"2012:2019"`` (both ends included)."""
+    if isinstance(spec_years, str):
+        if ":" not in spec_years:
+            return [int(y) for y in spec_years.split(",")]
+        a, b = spec_years.split(":", 1)
+        return list(range(int(a), int(b) + 1))
+    return sorted(int(y) for y in spec_years)
+
+
 def data_hash(values: np.ndarray, years: Sequence[int], regions: Sequence[str], indicators: Sequence[str]) -> str:
     """sha256 of a cube and its axis labels (NaN-stable)."""
     h = hashlib.sha256()
@@ -406,9 +416,7 @@ def build_index(framework: Framework | str, panel: Panel, spec: Mapping[str, Any
     fw.validate(panel.variables)
     regions = [str(r) for r in sp["regions"]] if sp["regions"] else [r.code for r in REGISTRY.provinces()]
     regions = REGISTRY.codes(regions)
-    years_all = [int(y) for y in sp["years"]] if sp["years"] else panel.years
-    if len(years_all) == 2 and sp["years"] and years_all[1] - years_all[0] > 1:
-        years_all = list(range(years_all[0], years_all[1] + 1))
+    years_all = _years(sp["years"]) if sp["years"] else panel.years
     cube_all = fw.evaluate(panel, years=years_all, regions=regions)
     years = years_all if sp["years"] else _pick_years(cube_all.values, years_all, float(sp["year_coverage"]))
     t0 = years_all.index(years[0])

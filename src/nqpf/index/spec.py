@@ -6,7 +6,7 @@ can be saved, compared and changed one step at a time (``IndexResult.regenerate`
 
 Steps and their defaults::
 
-    years:          null                   # all years with enough data (see year_coverage)
+    years:          null                   # [2015, 2019] or "2012:2019"; null = years with enough data
     year_coverage:  0.85                   # keep years whose share of non-missing cells >= this
     regions:        null                   # the 31 provinces
     screening:      {min_coverage: 0.65}   # drop indicators with less data than this (share of cells)
