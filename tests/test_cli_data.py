@@ -299,3 +299,21 @@ def test_fetch_commands_are_mounted_under_data() -> None:
     assert res.exit_code == 0 and "worldbank" in res.output
     res = CliRunner().invoke(app, ["data", "fetch", "nbs", "no_such_series", "--dry-run"])
     assert res.exit_code != 0 and "no_such_series" in " ".join(res.output.split())
+
+
+def test_regions_listing_with_user_groups(tmp_path: Path) -> None:
+    from nqpf.cli import app
+
+    grp = tmp_path / "yrd.csv"
+    grp.write_text("region,group,group_zh\n上海,yrd,长三角\n江苏省,yrd,长三角\nZhejiang,yrd,长三角\n安徽,yrd,长三角\n", encoding="utf-8")
+    out = tmp_path / "regions.csv"
+    res = CliRunner().invoke(app, ["data", "regions", "--groups", str(grp), "--csv", str(out)])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out, dtype={"region_code": str}).set_index("region_code")
+    assert len(df) == 31
+    assert df.loc["150000", "nbs4"] == "West 西部" and df.loc["150000", "belt3"] == "Central belt 中部地带"
+    assert df.loc["340000", "yrd"] == "yrd 长三角" and pd.isna(df.loc["110000", "yrd"])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region,group\nGotham,x\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["data", "regions", "--groups", str(bad)])
+    assert res.exit_code == 1 and "Gotham" in res.output

@@ -435,3 +435,38 @@ def provenance(
     cols = ["current", "import_id", "value", "source_file", "sheet", "sha256", "importer",
             "imported_at", "line", "cell"]  # fmt: skip
     out.print(_table(df[cols], _HEADERS, title=title))
+
+
+@app.command("regions")
+def regions(
+    groups: Annotated[
+        list[Path] | None,
+        typer.Option("--groups", help="A user grouping file (CSV region,group[,group_zh] or YAML) / 自定义分组文件"),
+    ] = None,
+    csv: CsvOpt = None,
+) -> None:
+    """The region registry: codes, names, aliases and groupings / 地区代码、名称与分组."""
+    try:
+        names = [REGISTRY.load_groups(g) for g in groups or []]
+    except NqpfError as exc:
+        raise _fail(exc, "Cannot read the grouping / 无法读取分组文件") from None
+    groupings = ["nbs4", "belt3", *names]
+    rows = []
+    for r in REGISTRY.provinces():
+        row: dict[str, Any] = {"region_code": r.code, "name_en": r.name_en, "name_zh": r.name_zh,
+                               "full_zh": r.full_zh}
+        for g in groupings:
+            grp = REGISTRY.group_of(r.code, g)
+            row[g] = f"{grp.name_en} {grp.name_zh}" if grp else ""
+        row["aliases"] = "; ".join(r.aliases)
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    if csv is not None:
+        _write_csv(df, csv)
+        return
+    table = Table(title="Regions / 地区 (GB/T 2260)")
+    for col in df.columns:
+        table.add_column(col)
+    for rec in df.itertuples(index=False):
+        table.add_row(*[str(v) for v in rec])
+    _out().print(table)
