@@ -93,6 +93,11 @@ def test_tidy_export_shape(toy) -> None:
     bj = tidy[(tidy.region_code == "110000") & (tidy.node == "idx") & (tidy.year == 2021)].iloc[0]
     assert bj.region_en == "Beijing" and bj.region_zh == "北京" and bj.framework == "toy"
     assert bj.score == pytest.approx((0.625 + 1) / 2)
+    # ranking() is the tidy slice of one node and year, best first
+    res = build_index(fw, panel, PLAIN)
+    for year, node in ((2021, "idx"), (2020, "d1")):
+        part = tidy[(tidy.node == node) & (tidy.year == year)].sort_values(["rank", "region_code"])
+        pd.testing.assert_frame_equal(res.ranking(year, node), part.reset_index(drop=True))
 
 
 def test_entropy_weights_match_pymcdm(toy) -> None:

@@ -63,3 +63,15 @@ def test_user_groups_from_csv_and_yaml(tmp_path: Path) -> None:
     bad.write_text("region,group\nGotham,x\n", encoding="utf-8")
     with pytest.raises(UnknownRegionError, match=r"bad\.csv.*line 2|line 2.*bad\.csv"):
         REGISTRY.load_groups(bad)
+
+
+def test_location_parts_skip_missing() -> None:
+    import math
+
+    import pandas as pd
+
+    from nqpf.errors import location
+
+    assert location("a.csv", 7.0, "C7", "北京", "gdp") == ["a.csv", "line 7", "cell C7", "region 北京", "variable gdp"]
+    assert location("a.csv", math.nan, "", "", "gdp", file_label="file ") == ["file a.csv", "variable gdp"]
+    assert location(None, pd.NA) == []

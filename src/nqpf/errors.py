@@ -7,6 +7,27 @@ class NqpfError(Exception):
     """Base class of every error nqpf raises on purpose."""
 
 
+def location(file: str | None = None, line: object = None, cell: object = None, region: object = None,
+             variable: object = None, *, file_label: str = "") -> list[str]:
+    """The parts that locate a fault: ``["file x.csv", "line 7", "cell C7", "region 北京", ...]``.
+
+    Empty parts are left out; a missing line (None, NaN, pandas NA) is too.
+    """
+    parts = [f"{file_label}{file}"] if file else []
+    try:
+        if line is not None and line == line:  # NaN != NaN; pd.NA raises in bool()
+            parts.append(f"line {int(line)}")  # type: ignore[call-overload]
+    except TypeError:
+        pass
+    if cell:
+        parts.append(f"cell {cell}")
+    if region:
+        parts.append(f"region {region}")
+    if variable:
+        parts.append(f"variable {variable}")
+    return parts
+
+
 class ValidationError(NqpfError):
     """Input data that cannot be accepted.
 
@@ -32,17 +53,7 @@ class ValidationError(NqpfError):
         self.region = region
         self.variable = variable
         self.problems = problems or [message]
-        where = []
-        if file:
-            where.append(f"file {file}")
-        if line is not None:
-            where.append(f"line {line}")
-        if cell:
-            where.append(f"cell {cell}")
-        if region:
-            where.append(f"region {region}")
-        if variable:
-            where.append(f"variable {variable}")
+        where = location(file, line, cell, region, variable, file_label="file ")
         prefix = f"[{', '.join(where)}] " if where else ""
         super().__init__(prefix + message)
 

@@ -36,7 +36,7 @@ import pandas as pd
 
 from nqpf.data.batch import ImportBatch
 from nqpf.data.importers.common import EXTRA_COLUMNS, normalize_unit
-from nqpf.errors import ValidationError
+from nqpf.errors import ValidationError, location
 from nqpf.regions import REGISTRY
 
 #: at most this many problems of one rule are listed per file (then a count of the rest)
@@ -107,16 +107,7 @@ def _strs(key: object) -> list[str]:
 
 
 def _where(file: str, line: object, cell: object, region: str, variable: str) -> str:
-    parts = [file]
-    if line is not None and not (isinstance(line, float) and np.isnan(line)) and line is not pd.NA:
-        parts.append(f"line {int(line)}")  # type: ignore[call-overload]
-    if cell:
-        parts.append(f"cell {cell}")
-    if region:
-        parts.append(f"region {region}")
-    if variable:
-        parts.append(f"variable {variable}")
-    return ", ".join(parts)
+    return ", ".join(location(file, line, cell, region, variable))
 
 
 def _file_label(b: ImportBatch) -> str:

@@ -170,9 +170,16 @@ class IndexResult:
         """Regions ranked for one year (default: the last) and node (default: the index)."""
         node = node or self.framework.root.id
         year = year if year is not None else self.years[-1]
-        df = self.to_tidy()
-        out = df[(df["node"] == node) & (df["year"] == year)].sort_values(["rank", "region_code"])
-        return out.reset_index(drop=True)
+        score = self.scores[node][self.years.index(year)]
+        regs = {g.code: g for g in REGISTRY}
+        df = pd.DataFrame({
+            "region_code": self.regions,
+            "region_en": [regs[c].name_en if c in regs else c for c in self.regions],
+            "region_zh": [regs[c].name_zh if c in regs else c for c in self.regions],
+            "year": year, "framework": self.framework.id, "node": node, "score": score,
+            "rank": pd.array(_rank_desc(score[None, :])[0], dtype="Int64"),
+        })
+        return df.sort_values(["rank", "region_code"]).reset_index(drop=True)[TIDY_COLUMNS]
 
     def group_means(self, grouping: str = "nbs4", node: str | None = None) -> pd.DataFrame:
         """Unweighted mean score of each group of regions, per year (years x groups)."""
