@@ -26,9 +26,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from nqpf.errors import UnknownRegionError
+from nqpf.safeyaml import load_yaml
 
 NATIONAL_CODE = "100000"
 
@@ -268,7 +267,7 @@ class RegionRegistry:
         p = Path(path)
         groups: dict[str, tuple[str, str, list[str]]] = {}
         if p.suffix.lower() in {".yaml", ".yml"}:
-            doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+            doc = load_yaml(p) or {}
             grouping = grouping or str(doc.get("name", p.stem))
             for key, spec in (doc.get("groups") or {}).items():
                 groups[str(key)] = (

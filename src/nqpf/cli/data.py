@@ -15,6 +15,7 @@ from rich.table import Table
 from nqpf.data.store import ImportReport, Store
 from nqpf.errors import NqpfError, ValidationError
 from nqpf.regions import REGISTRY
+from nqpf.safeyaml import load_yaml
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -201,7 +202,7 @@ def _read_mapping(path: Path | None, pairs: list[str]) -> dict[str, Any] | None:
         import yaml
 
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            loaded = load_yaml(path)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise typer.BadParameter(f"{path}: {exc}", param_hint="--mapping") from None
         if not isinstance(loaded, dict):

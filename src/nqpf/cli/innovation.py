@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from nqpf.errors import NqpfError
+from nqpf.safeyaml import load_yaml
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -55,7 +56,7 @@ def _read_description(arg: str) -> str | dict[str, Any]:
         raise NqpfError(f"[file {p}] empty file")
     if p.suffix.lower() in {".json", ".yaml", ".yml"}:
         try:
-            doc = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+            doc = json.loads(text) if p.suffix.lower() == ".json" else load_yaml(text, name=str(p))
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
             raise NqpfError(f"[file {p}] cannot parse structured description: {exc}") from exc
         if not isinstance(doc, dict):

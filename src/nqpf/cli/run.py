@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
 from nqpf.errors import NqpfError
+from nqpf.safeyaml import load_yaml
 
 console = Console()
 
@@ -55,7 +55,7 @@ def run(
         base: dict[str, Any] = {}
         if spec_file is not None:
             text = spec_file.read_text(encoding="utf-8")
-            base = json.loads(text) if spec_file.suffix == ".json" else (yaml.safe_load(text) or {})
+            base = json.loads(text) if spec_file.suffix == ".json" else (load_yaml(text, name=str(spec_file)) or {})
         changes: dict[str, Any] = {}
         for key, val in (("normalisation", normalisation), ("weighting", weighting),
                          ("weighting_upper", weighting_upper), ("aggregation", aggregation),

@@ -46,6 +46,7 @@ from nqpf.data.batch import BATCH_COLUMNS, VARIABLE_COLUMNS, ImportBatch, Proven
 from nqpf.data.importers.common import normalize_unit
 from nqpf.errors import NqpfError, ValidationError
 from nqpf.regions import NATIONAL_CODE, REGISTRY
+from nqpf.safeyaml import load_yaml
 
 MANIFEST_PATH = Path(__file__).with_name("sources.yaml")
 NBS_BASE_URL = "https://data.stats.gov.cn/easyquery.htm"
@@ -263,7 +264,7 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
 
 def _load(p: Path) -> Manifest:
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = load_yaml(p)
     except OSError as exc:
         raise ManifestError(f"cannot read the source manifest: {exc}", file=str(p)) from exc
     except yaml.YAMLError as exc:

@@ -48,12 +48,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from nqpf.errors import FrameworkError, NqpfError
 from nqpf.frameworks.formula import FormulaError, evaluate_formula, parse_formula
 from nqpf.panel import PanelArray
 from nqpf.regions import REGISTRY
+from nqpf.safeyaml import YamlError, load_yaml
 
 if TYPE_CHECKING:
     from nqpf.panel import Panel
@@ -602,10 +602,6 @@ def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-#: the C-accelerated safe loader where libyaml is present (the same rules as yaml.safe_load)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_framework(name_or_path: str | Path) -> Framework:
     """Load a shipped framework by id or a user YAML file by path, checked.
 
@@ -614,11 +610,7 @@ def load_framework(name_or_path: str | Path) -> Framework:
     """
     path = _resolve(name_or_path)
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise FrameworkSpecError([f"YAML syntax error{at}: {exc.problem}"], file=str(path)) from None
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-        raise FrameworkSpecError([f"cannot read: {exc}"], file=str(path)) from None
+        doc = load_yaml(path, name=path.name)
+    except YamlError as exc:
+        raise FrameworkSpecError([str(exc)], file=str(path)) from None
     return framework_from_dict(doc, source_path=path)

@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 
 from nqpf.errors import NqpfError
+from nqpf.safeyaml import YamlError, load_yaml
 
 DEFAULT_TAXONOMY = "nqpf_taxonomy.yaml"
 
@@ -223,9 +224,9 @@ def _default_doc() -> Mapping[str, Any]:
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TaxonomyError(f"[file {path}] cannot read taxonomy: {exc}") from exc
+        doc = load_yaml(path)
+    except YamlError as exc:
+        raise TaxonomyError(f"[file {path}] cannot read taxonomy: {exc}") from None
     if not isinstance(doc, Mapping):
         raise TaxonomyError(f"[file {path}] a taxonomy file must be a YAML mapping with 'sectors'")
     return doc
