@@ -149,8 +149,13 @@ def test_regenerate_changes_one_step(toy) -> None:
     np.testing.assert_allclose(geo.scores["d2"], [[100, 1, 100], [100, 1, 100]])
     # geometric mean of d1's two indicators with equal weights
     np.testing.assert_allclose(geo.scores["d1"], np.sqrt(geo.scores["i_a"] * geo.scores["i_b"]))
-    with pytest.raises(ValidationError, match="out_range"):
-        res.regenerate(aggregation="geometric")  # 0..1 range meets a zero
+    # with the default [0, 1] range, geometric aggregation rescales to [1, 100] (as COINr) and says so
+    auto = res.regenerate(aggregation="geometric")
+    assert auto.spec["normalisation"]["out_range"] == [1.0, 100.0]
+    assert any("rescaled to [1, 100]" in n for n in auto.notes)
+    np.testing.assert_allclose(auto.index, geo.index, rtol=1e-12)
+    with pytest.raises(ValidationError, match="out_range"):  # an explicit range with a zero is refused
+        res.regenerate(aggregation="geometric", normalisation={"method": "minmax", "out_range": [0, 1.5]})
 
 
 def test_per_node_override(toy) -> None:

@@ -82,8 +82,9 @@ def test_run_is_repeatable_and_takes_method_options(run_out, tmp_path: Path, dat
     before = store.read_bytes()
     res = CliRunner().invoke(app, ["run", "--store", str(store), "--out", str(tmp_path), "-f", "hqd-four-channels",
                                    "--weighting", "critic", "--aggregation", "geometric", "--years", "2012:2019"])
-    # geometric on the default 0..1 range meets zeros: a clear error, exit 1
-    assert res.exit_code == 1 and "out_range" in res.output
+    # geometric with the defaults works: normalised values are rescaled to [1, 100], and it says so
+    assert res.exit_code == 0, res.output
+    assert "rescaled to [1, 100]" in res.output
     assert store.read_bytes() == before  # the store was not touched
     spec = tmp_path / "spec.yaml"
     spec.write_text("normalisation: {method: minmax, out_range: [1, 100]}\naggregation: geometric\n", encoding="utf-8")

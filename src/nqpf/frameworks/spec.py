@@ -376,7 +376,11 @@ class Framework:
         denominator is zero.
         """
         self.validate(panel.variables)
-        regs = [r.code for r in REGISTRY.provinces()] if regions is None else REGISTRY.codes(regions)
+        if regions is None:
+            regs = [r.code for r in REGISTRY.provinces()]
+        else:  # six-digit codes the registry does not know (cities, counties of a user table) are kept
+            regs = [str(r) if re.fullmatch(r"\d{6}", str(r)) and str(r) not in REGISTRY else REGISTRY.codes([r])[0]
+                    for r in regions]
         out_years = list(panel.years) if years is None else [int(y) for y in years]
         axis = sorted(set(panel.years) | set(out_years))
         variables = sorted(self.variables())

@@ -73,7 +73,13 @@ def aggregate(
         return topsis(x, weights)
     if method not in AGGREGATE_METHODS:
         raise ValidationError(f"unknown aggregation method {method!r}; choose one of {list(AGGREGATE_METHODS)}")
-    a, w = _inputs(x, weights)
+    if np.ndim(weights) > 1:  # a batch of weight vectors, shaped to broadcast against x (e.g. (V, 1, 1, K))
+        a = np.asarray(x, dtype=float)
+        w = np.asarray(weights, dtype=float)
+        if w.shape[-1] != a.shape[-1] or np.any(~(np.isfinite(w) & (w >= 0))):
+            raise ValidationError(f"batched weights must end in {a.shape[-1]} columns, finite and >= 0")
+    else:
+        a, w = _inputs(x, weights)
     if names is not None and len(names) != a.shape[-1]:
         raise ValidationError(f"names has {len(names)} entries for {a.shape[-1]} indicators")
     if method == "harmonic":
@@ -107,7 +113,8 @@ def aggregate(
     return np.where(wsum > 0, out, np.nan)
 
 
-def topsis(x: np.ndarray, weights: np.ndarray | Sequence[float]) -> np.ndarray:
+def topsis(x: np.ndarray, weights: np.ndarray | Sequence[float], *, ideal: tuple[np.ndarray, np.ndarray] | None = None,
+           batch_dims: int = 0) -> np.ndarray:
     """Entropy-TOPSIS closeness ``C = D- / (D+ + D-)`` in [0, 1]: ``(..., K)`` -> ``(...)``.
 
     ``x`` is the normalised (pooled, higher = better) data, ``V = x w`` with the weights
@@ -116,15 +123,23 @@ def topsis(x: np.ndarray, weights: np.ndarray | Sequence[float]) -> np.ndarray:
     are comparable; ``D+`` / ``D-`` are Euclidean distances (Hwang & Yoon 1981). NaN indicators
     are left out of a row's distances; a row with none gives NaN, and a row with
     ``D+ = D- = 0`` (all columns constant) gives 0.5.
+
+    ``ideal``: fitted ``(best, worst)`` points of :func:`topsis_ideal` to score new rows on a
+    frozen scale. ``batch_dims``: leading axes that are separate constructions (variants):
+    each gets its own ideal points; ``weights`` may then be ``(V..., K)``.
     """
-    a, w = _inputs(x, weights)
-    w = w / w.sum()
+    a = np.asarray(x, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if w.ndim > 1:  # batched weights, shaped to broadcast against x (e.g. (V, 1, 1, K))
+        bad = ~(np.isfinite(w) & (w >= 0))
+        if np.any(bad) or np.any(w.sum(axis=-1) <= 0):
+            raise ValidationError("batched weights must be finite, >= 0 and not all zero in any variant")
+        w = w / w.sum(axis=-1, keepdims=True)
+    else:
+        a, w = _inputs(a, w)
+        w = w / w.sum()
     v = a * w
-    axes = tuple(range(a.ndim - 1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        best = np.nanmax(v, axis=axes) if a.ndim > 1 else v
-        worst = np.nanmin(v, axis=axes) if a.ndim > 1 else v
+    best, worst = ideal if ideal is not None else topsis_ideal(v, batch_dims=batch_dims)
     valid = ~np.isnan(v)
     dp = np.sqrt(np.where(valid, (v - best) ** 2, 0.0).sum(axis=-1))
     dm = np.sqrt(np.where(valid, (v - worst) ** 2, 0.0).sum(axis=-1))
@@ -132,3 +147,14 @@ def topsis(x: np.ndarray, weights: np.ndarray | Sequence[float]) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         c = np.where(tot > 0, dm / tot, 0.5)
     return np.where(valid.any(axis=-1), c, np.nan)
+
+
+def topsis_ideal(v: np.ndarray, *, batch_dims: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Ideal and anti-ideal points of weighted values ``v`` (``(..., K)``): the column max and
+    min over every axis but the last and the ``batch_dims`` leading ones (keepdims)."""
+    axes = tuple(range(batch_dims, v.ndim - 1))
+    if not axes:
+        return v, v
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmax(v, axis=axes, keepdims=True), np.nanmin(v, axis=axes, keepdims=True)

@@ -50,8 +50,21 @@ def screen(cube: np.ndarray, min_coverage: float = 0.65) -> np.ndarray:
     return availability(cube) >= min_coverage
 
 
-def _linear(x: np.ndarray, years: np.ndarray | None) -> np.ndarray:
-    """Interpolate along axis -3 (time); ends take the nearest observed value."""
+#: how a cell was filled (the ``kind`` cube of :func:`impute_detail`)
+KIND_OBSERVED, KIND_INTERPOLATED, KIND_CARRIED_FORWARD, KIND_CARRIED_BACKWARD, KIND_GROUP_MEAN = 0, 1, 2, 3, 4
+KIND_LABELS = {KIND_INTERPOLATED: "linear interpolation", KIND_CARRIED_FORWARD: "carried forward",
+               KIND_CARRIED_BACKWARD: "carried backward", KIND_GROUP_MEAN: "group mean"}
+
+
+def _linear_detail(x: np.ndarray, years: np.ndarray | None,
+                   max_extrapolation: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Interpolate along axis -3 (time); ends take the nearest observed value.
+
+    Returns ``(out, kind, year_from, year_to)``: the filled cube, how each cell was filled
+    (``KIND_*``) and the years of the observations it was filled from (NaN when observed).
+    With ``max_extrapolation`` (in years), ends are carried at most that far; cells beyond
+    stay missing.
+    """
     xt = np.moveaxis(x, -3, 0)  # (T, ..., R, K)
     n_t = xt.shape[0]
     pos = np.arange(n_t, dtype=float) if years is None else np.asarray(years, dtype=float)
@@ -72,10 +85,27 @@ def _linear(x: np.ndarray, years: np.ndarray | None) -> np.ndarray:
     tp, tq, tt = pos[p], pos[q], pos[idx] * np.ones_like(xt)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(q > p, (tt - tp) / (tq - tp), 0.0)
-    out = np.where(has_prev & has_next, xp + frac * (xq - xp),
-                   np.where(has_prev, xp, np.where(has_next, xq, np.nan)))
+    inside = has_prev & has_next
+    fwd = has_prev & ~has_next
+    bwd = has_next & ~has_prev
+    if max_extrapolation is not None:
+        fwd &= (tt - tp) <= max_extrapolation
+        bwd &= (tq - tt) <= max_extrapolation
+    out = np.where(inside, xp + frac * (xq - xp), np.where(fwd, xp, np.where(bwd, xq, np.nan)))
     out = np.where(valid, xt, out)
-    return np.moveaxis(out, 0, -3)
+    kind = np.where(valid, KIND_OBSERVED,
+                    np.where(inside, KIND_INTERPOLATED,
+                             np.where(fwd, KIND_CARRIED_FORWARD, np.where(bwd, KIND_CARRIED_BACKWARD, KIND_OBSERVED))))
+    y_from = np.where(valid, np.nan, np.where(inside | fwd, tp, np.where(bwd, tq, np.nan)))
+    y_to = np.where(valid, np.nan, np.where(inside | bwd, tq, np.where(fwd, tp, np.nan)))
+    y_from = np.where(np.isnan(out), np.nan, y_from)
+    y_to = np.where(np.isnan(out), np.nan, y_to)
+    return (np.moveaxis(out, 0, -3), np.moveaxis(kind, 0, -3), np.moveaxis(y_from, 0, -3),
+            np.moveaxis(y_to, 0, -3))
+
+
+def _linear(x: np.ndarray, years: np.ndarray | None, max_extrapolation: float | None = None) -> np.ndarray:
+    return _linear_detail(x, years, max_extrapolation)[0]
 
 
 def _group_mean(x: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
@@ -109,6 +139,7 @@ def impute(
     *,
     groups: np.ndarray | None = None,
     years: np.ndarray | None = None,
+    max_extrapolation: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fill missing cells of a panel cube ``(..., T, R, K)``.
 
@@ -130,6 +161,9 @@ def impute(
     years:
         ``(T,)`` increasing year numbers, so gaps between unevenly spaced years are
         interpolated in time; default equally spaced.
+    max_extrapolation:
+        Largest distance (in years, or steps without ``years``) over which ``linear`` carries
+        a series' first or last observation; cells further away stay missing (None: no limit).
 
     Returns
     -------
@@ -137,16 +171,44 @@ def impute(
         The filled cube (same shape) and a bool cube, True exactly where a cell was NaN and
         now holds a value.
     """
+    out, kind, _, _ = impute_detail(cube, method, groups=groups, years=years, max_extrapolation=max_extrapolation)
+    return out, kind != KIND_OBSERVED
+
+
+def impute_detail(
+    cube: np.ndarray,
+    method: str = "linear",
+    *,
+    groups: np.ndarray | None = None,
+    years: np.ndarray | None = None,
+    max_extrapolation: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`impute` with the record of how each cell was filled.
+
+    Returns ``(filled, kind, year_from, year_to)``: ``kind`` holds ``KIND_*`` codes
+    (0 observed or still missing, 1 interpolated, 2 carried forward, 3 carried backward,
+    4 group mean) and ``year_from``/``year_to`` the years of the observations a cell was
+    interpolated or carried from (NaN for observed and group-mean cells).
+    """
     x = _cube(cube)
     if method not in IMPUTE_METHODS:
         raise ValidationError(f"unknown imputation method {method!r}; choose one of {list(IMPUTE_METHODS)}")
+    if max_extrapolation is not None and not max_extrapolation >= 0:
+        raise ValidationError(f"max_extrapolation must be >= 0 years, got {max_extrapolation}")
+    missing = np.isnan(x)
+    nan = np.full(x.shape, np.nan)
     if method == "none":
-        out = x.copy()
-    elif method == "linear":
-        out = _linear(x, years)
-    elif method == "group_mean":
+        return x.copy(), np.zeros(x.shape, dtype=np.int8), nan, nan.copy()
+    if method == "group_mean":
         out = _group_mean(x, groups)
-    else:
-        out = _group_mean(_linear(x, years), groups)
-    flags = np.isnan(x) & ~np.isnan(out)
-    return out, flags
+        kind = np.where(missing & ~np.isnan(out), KIND_GROUP_MEAN, KIND_OBSERVED)
+        return out, kind.astype(np.int8), nan, nan.copy()
+    out, kind, y0, y1 = _linear_detail(x, years, max_extrapolation)
+    if method == "linear+group_mean":
+        # group means only for series with no value at all (as before the extrapolation limit)
+        empty = np.all(missing, axis=-3, keepdims=True) & missing
+        gm = _group_mean(np.where(empty, np.nan, out), groups)
+        fill = empty & np.isnan(out) & ~np.isnan(gm)
+        out = np.where(fill, gm, out)
+        kind = np.where(fill, KIND_GROUP_MEAN, kind)
+    return out, kind.astype(np.int8), y0, y1

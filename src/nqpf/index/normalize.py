@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
 
 from nqpf.errors import ValidationError
 
@@ -56,16 +55,44 @@ def _nanstat(fn: Callable[..., Any], a: np.ndarray, axes: tuple[int, ...], **kw:
         return np.asarray(fn(a, axis=axes, keepdims=True, **kw))
 
 
-def _ranks(a: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Average ranks (1..n) over ``axes`` with NaN kept, and the counts n."""
-    if axes == (-3, -2):
-        shape = a.shape
-        flat = a.reshape(*shape[:-3], shape[-3] * shape[-2], shape[-1])
-        r = rankdata(flat, method="average", axis=-2, nan_policy="omit").reshape(shape)
-    else:
-        r = rankdata(a, method="average", axis=-2, nan_policy="omit")
-    n = np.sum(~np.isnan(a), axis=axes, keepdims=True)
-    return np.asarray(r, dtype=float), n
+def _sorted_reference(s: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted non-missing values over ``axes`` for each remaining cell, padded with +inf.
+
+    Returns ``(ref, n)``: ``ref`` has the statistic axes collapsed to size 1 plus a trailing
+    axis of the sorted values; ``n`` the counts (keepdims shape).
+    """
+    moved = np.moveaxis(s, axes, tuple(range(s.ndim - len(axes), s.ndim)))
+    lead = moved.shape[: s.ndim - len(axes)]
+    flat = moved.reshape(*lead, -1)
+    ref = np.sort(np.where(np.isnan(flat), np.inf, flat), axis=-1)
+    n = np.sum(~np.isnan(s), axis=axes, keepdims=True)
+    shape = list(s.shape)
+    for ax in axes:
+        shape[ax] = 1
+    ref = np.moveaxis(ref, -1, 0).reshape(ref.shape[-1], *shape)  # (M, ...keepdims)
+    return np.moveaxis(ref, 0, -1), n
+
+
+def _avg_ranks(s: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Average rank of each value of ``s`` among the reference values (ties averaged).
+
+    ``rank = (#less + #less-or-equal + 1) / 2``, which equals ``scipy.stats.rankdata(...,
+    method="average")`` for values in the reference, and places a new value between its
+    neighbours. ``ref`` broadcasts against ``s`` on every axis but its trailing one.
+    """
+    out = np.full(s.shape, np.nan)
+    # group the cells that share one reference vector: loop over the reference's own cells
+    ref_cells = ref.reshape(-1, ref.shape[-1])
+    idx = np.arange(ref_cells.shape[0]).reshape(ref.shape[:-1])
+    owner = np.broadcast_to(idx, s.shape)
+    for c in range(ref_cells.shape[0]):
+        sel = owner == c
+        vals = s[sel]
+        r = ref_cells[c]
+        lo = np.searchsorted(r, vals, side="left")
+        hi = np.searchsorted(r, vals, side="right")
+        out[sel] = np.where(np.isnan(vals), np.nan, (lo + hi + 1) / 2.0)
+    return out
 
 
 def _scale(y: np.ndarray, out_range: tuple[float, float]) -> np.ndarray:
@@ -119,6 +146,28 @@ def normalize(
     numpy.ndarray
         Same shape as ``x``.
     """
+    return apply_normalize(x, fit_normalize(x, method, directions, scope=scope, out_range=out_range,
+                                            goalposts=goalposts, targets=targets, names=names))
+
+
+def fit_normalize(
+    x: np.ndarray,
+    method: str = "minmax",
+    directions: np.ndarray | Sequence[float] | None = None,
+    *,
+    scope: str = "pooled",
+    out_range: tuple[float, float] = (0.0, 1.0),
+    goalposts: np.ndarray | None = None,
+    targets: np.ndarray | None = None,
+    names: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The fitted scale of :func:`normalize` (same parameters): the statistics it learns from
+    ``x`` (min and max, mean and sd, or the sorted reference values for ranks), kept so that new
+    values can be put on the same scale with :func:`apply_normalize`.
+
+    Statistics keep the shape of ``x`` with the pooled axes reduced to size 1, so they broadcast
+    against data of the same years (``per_year``) or any years (``pooled``).
+    """
     a = np.asarray(x, dtype=float)
     if a.ndim < 2:
         raise ValidationError(f"expected an (N, K) matrix or (T, R, K) cube, got shape {a.shape}")
@@ -132,32 +181,18 @@ def normalize(
     lo, hi = (float(v) for v in out_range)
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValidationError(f"out_range must be (lo, hi) with lo < hi, got {out_range}")
-    rng = (lo, hi)
     d = check_directions(directions, n_k)
     axes = _axes(a.ndim, scope)
-
+    par: dict[str, Any] = {"method": method, "scope": scope, "out_range": (lo, hi), "directions": d}
     if method == "minmax":
         s = a * d
-        mn, mx = _nanstat(np.nanmin, s, axes), _nanstat(np.nanmax, s, axes)
-        span = mx - mn
-        with np.errstate(invalid="ignore", divide="ignore"):
-            y = np.where(span > 0, (s - mn) / span, 0.5)
-        return np.where(np.isnan(a), np.nan, _scale(y, rng))
-    if method == "zscore":
+        par["min"], par["max"] = _nanstat(np.nanmin, s, axes), _nanstat(np.nanmax, s, axes)
+    elif method == "zscore":
         s = a * d
-        mean = _nanstat(np.nanmean, s, axes)
-        sd = _nanstat(np.nanstd, s, axes, ddof=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = np.where(sd > 0, (s - mean) / sd, 0.0)
-        return np.where(np.isnan(a), np.nan, z)
-    if method in ("rank", "percentile"):
-        r, n = _ranks(a * d, axes)
-        if method == "rank":
-            return r
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pr = np.where(n > 1, (r - 1) / (n - 1), 0.5)
-        return np.where(np.isnan(a), np.nan, _scale(pr, rng))
-    if method == "goalposts":
+        par["mean"], par["sd"] = _nanstat(np.nanmean, s, axes), _nanstat(np.nanstd, s, axes, ddof=1)
+    elif method in ("rank", "percentile"):
+        par["ref"], par["n"] = _sorted_reference(a * d, axes)
+    elif method == "goalposts":
         if goalposts is None:
             raise ValidationError("method 'goalposts' needs goalposts: a (K, 2) array of lo, hi per indicator")
         gp = np.asarray(goalposts, dtype=float)
@@ -167,23 +202,58 @@ def normalize(
         if bad.size:
             k = int(bad[0])
             raise ValidationError(f"goalposts of {_label(k, names)} must have lo < hi, got {gp[k].tolist()}")
+        par["goalposts"] = gp
+    else:
+        if targets is None:
+            raise ValidationError("method 'distance_to_target' needs targets: a (K,) array, one per indicator")
+        tg = np.asarray(targets, dtype=float).reshape(-1)
+        if tg.shape != (n_k,):
+            raise ValidationError(f"targets has {tg.size} entries for {n_k} indicators")
+        bad = np.flatnonzero(~(tg > 0))
+        if bad.size:
+            k = int(bad[0])
+            raise ValidationError(f"target of {_label(k, names)} must be > 0, got {tg[k]}")
+        neg = np.any(a < 0, axis=tuple(range(a.ndim - 1)))
+        if np.any(neg):
+            k = int(np.flatnonzero(neg)[0])
+            raise ValidationError(f"distance_to_target needs x >= 0; {_label(k, names)} has negative values")
+        par["targets"] = tg
+    return par
+
+
+def apply_normalize(x: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Put ``x`` on the scale fitted by :func:`fit_normalize` (training data give exactly the
+    values :func:`normalize` gives; new values are placed on the same scale, possibly outside
+    ``out_range`` for min-max: clip beforehand if that is wanted)."""
+    a = np.asarray(x, dtype=float)
+    method, rng, d = params["method"], params["out_range"], params["directions"]
+    if method == "minmax":
+        s = a * d
+        mn, mx = params["min"], params["max"]
+        span = mx - mn
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.where(span > 0, (s - mn) / span, 0.5)
+        return np.where(np.isnan(a), np.nan, _scale(y, rng))
+    if method == "zscore":
+        s = a * d
+        mean, sd = params["mean"], params["sd"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.where(sd > 0, (s - mean) / sd, 0.0)
+        return np.where(np.isnan(a), np.nan, z)
+    if method in ("rank", "percentile"):
+        r = _avg_ranks(a * d, params["ref"])
+        if method == "rank":
+            return r
+        n = params["n"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pr = np.where(n > 1, (r - 1) / (n - 1), 0.5)
+        return np.where(np.isnan(a), np.nan, _scale(pr, rng))
+    if method == "goalposts":
+        gp = params["goalposts"]
         y = np.clip((a - gp[:, 0]) / (gp[:, 1] - gp[:, 0]), 0.0, 1.0)
         y = np.where(d > 0, y, 1.0 - y)
         return _scale(y, rng)
-    # distance to target
-    if targets is None:
-        raise ValidationError("method 'distance_to_target' needs targets: a (K,) array, one per indicator")
-    tg = np.asarray(targets, dtype=float).reshape(-1)
-    if tg.shape != (n_k,):
-        raise ValidationError(f"targets has {tg.size} entries for {n_k} indicators")
-    bad = np.flatnonzero(~(tg > 0))
-    if bad.size:
-        k = int(bad[0])
-        raise ValidationError(f"target of {_label(k, names)} must be > 0, got {tg[k]}")
-    neg = np.any(a < 0, axis=tuple(range(a.ndim - 1)))
-    if np.any(neg):
-        k = int(np.flatnonzero(neg)[0])
-        raise ValidationError(f"distance_to_target needs x >= 0; {_label(k, names)} has negative values")
+    tg = params["targets"]
     with np.errstate(invalid="ignore", divide="ignore"):
         y = np.where(d > 0, a / tg, tg / a)
     y = np.where(np.isnan(a), np.nan, np.minimum(y, 1.0))

@@ -8,9 +8,11 @@ Steps and their defaults::
 
     years:          null                   # [2015, 2019] or "2012:2019"; null = years with enough data
     year_coverage:  0.85                   # keep years whose share of non-missing cells >= this
-    regions:        null                   # the 31 provinces
+    regions:        null                   # every region of the panel but the national total
     screening:      {min_coverage: 0.65}   # drop indicators with less data than this (share of cells)
-    imputation:     {method: linear, groups: nbs4}
+    allow_drop:     false                  # true: build a named variant when screening drops an indicator
+    exclude:        []                     # indicators left out on purpose (a named variant)
+    imputation:     {method: linear, groups: nbs4, max_extrapolation: 2}   # carry ends <= 2 years
     treatment:      {method: coinr, skew_max: 2.0, kurt_max: 3.5, winmax: 5}
     normalisation:  {method: minmax, scope: pooled, out_range: [0, 1]}
     weighting:      {method: entropy}      # for the children of nodes one level above the indicators
@@ -41,7 +43,9 @@ DEFAULT_SPEC: dict[str, Any] = {
     "year_coverage": 0.85,
     "regions": None,
     "screening": {"min_coverage": 0.65},
-    "imputation": {"method": "linear", "groups": "nbs4"},
+    "allow_drop": False,
+    "exclude": [],
+    "imputation": {"method": "linear", "groups": "nbs4", "max_extrapolation": 2},
     "treatment": {"method": "coinr", "skew_max": 2.0, "kurt_max": 3.5, "winmax": 5},
     "normalisation": {"method": "minmax", "scope": "pooled", "out_range": [0.0, 1.0]},
     "weighting": {"method": "entropy"},

@@ -23,7 +23,7 @@ Statistics are pooled over every row (all region-years).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,10 +36,12 @@ LOG_FORMS = ("ct", "ct_orig")
 
 @dataclass
 class TreatResult:
-    """Treated values (same shape as the input) and one log row per indicator."""
+    """Treated values (same shape as the input), one log row per indicator, and the fitted
+    transform of each indicator (``params``, for :func:`apply_treatment` on new data)."""
 
     values: np.ndarray
     log: pd.DataFrame
+    params: list[dict[str, float | str | None]] = field(default_factory=list)
 
 
 def _colmean(a: np.ndarray) -> np.ndarray:
@@ -126,6 +128,32 @@ def log_transform(v: np.ndarray, *, negative_skew: bool = False, form: str = "ct
     return np.log(y - lo + a)
 
 
+def _log_params(v: np.ndarray, negative_skew: bool, form: str) -> dict[str, float | str | None]:
+    y = np.asarray(v, dtype=float)
+    lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+    a = 0.01 * (hi - lo) if form == "ct" else 1.0
+    return {"action": "log", "lo": lo, "hi": hi, "a": a, "negative": float(negative_skew)}
+
+
+def apply_treatment(x: np.ndarray, params: list[dict[str, float | str | None]]) -> np.ndarray:
+    """Apply fitted treatments to new values ``(..., K)`` (one ``params`` entry per column).
+
+    Winsorised indicators are clipped at the fitted caps; log-treated ones use the fitted
+    ``lo``/``hi``/``a`` of :func:`log_transform`, so training data map to exactly the values
+    :func:`treat` gave them.
+    """
+    a = np.array(x, dtype=float, copy=True)
+    for k, p in enumerate(params):
+        col = a[..., k]
+        if p["action"] == "winsorised":
+            a[..., k] = np.clip(col, -np.inf if p["lo"] is None else p["lo"], np.inf if p["hi"] is None else p["hi"])
+        elif p["action"] == "log" and float(p["hi"]) - float(p["lo"]) + float(p["a"]) > 0 and float(p["a"]) > 0:  # type: ignore[arg-type]
+            lo, hi, c = float(p["lo"]), float(p["hi"]), float(p["a"])  # type: ignore[arg-type]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                a[..., k] = -np.log(hi - col + c) if p["negative"] else np.log(col - lo + c)
+    return a
+
+
 def treat(
     x: np.ndarray,
     method: str = "coinr",
@@ -177,25 +205,34 @@ def treat(
     out = mat.copy()
     sk0, ku0 = skewness(mat), kurtosis(mat)
     actions, nwins = [], []
+    params: list[dict[str, float | str | None]] = []
     for k in range(n_k):  # sequential by nature (re-test after each winsorised point)
         col = mat[:, k]
         action, nwin = "none", 0
+        par: dict[str, float | str | None] = {"action": "none"}
         if method == "log":
             if np.sum(~np.isnan(col)) > 1:
                 out[:, k] = log_transform(col, negative_skew=bool(sk0[k] < 0), form=log_form)
                 action = "log"
+                par = _log_params(col, bool(sk0[k] < 0), log_form)
         elif method in ("coinr", "winsorise") and _fails(col, skew_max, kurt_max):
             y, nwin = winsorise(col, skew_max=skew_max, kurt_max=kurt_max, winmax=winmax)
             if method == "winsorise" or not _fails(y, skew_max, kurt_max):
                 out[:, k] = y
                 action = "winsorised" if nwin else "none"
+                if nwin:
+                    lo0, hi0, lo1, hi1 = np.nanmin(col), np.nanmax(col), np.nanmin(y), np.nanmax(y)
+                    par = {"action": "winsorised", "lo": float(lo1) if lo1 > lo0 else None,
+                           "hi": float(hi1) if hi1 < hi0 else None}
             else:
                 out[:, k] = log_transform(col, negative_skew=bool(sk0[k] < 0), form=log_form)
                 action, nwin = "log", 0
+                par = _log_params(col, bool(sk0[k] < 0), log_form)
         actions.append(action)
         nwins.append(nwin)
+        params.append(par)
     log = pd.DataFrame({
         "indicator": labels, "skew_before": sk0, "kurt_before": ku0, "action": actions,
         "n_winsorised": nwins, "skew_after": skewness(out), "kurt_after": kurtosis(out),
     })
-    return TreatResult(values=out.reshape(arr.shape), log=log)
+    return TreatResult(values=out.reshape(arr.shape), log=log, params=params)
