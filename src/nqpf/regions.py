@@ -141,6 +141,12 @@ class RegionRegistry:
         for r in regions:
             self.add(r)
 
+    def copy(self) -> RegionRegistry:
+        """An independent registry with the same regions and groupings (change it freely)."""
+        new = RegionRegistry(self._by_code.values())
+        new._groups = {k: dict(v) for k, v in self._groups.items()}
+        return new
+
     # -- regions -------------------------------------------------------------------
     def add(self, region: Region) -> None:
         """Register a region (provinces, later prefecture cities and counties)."""

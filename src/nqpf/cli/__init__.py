@@ -16,11 +16,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from nqpf import __version__
+
+        typer.echo(f"nqpf {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit / 显示版本"),
+) -> None:
+    """New Quality Productive Forces (新质生产力): data, indices, analyses."""
 _data.app.command("sources", help="List the public-source manifest / 公开数据源清单")(_fetch.sources)
 _data.app.command("fetch", help="Fetch a series from a public API into the store / 从公开API获取数据")(_fetch.get)
 app.add_typer(_data.app, name="data", help="Import, list and inspect statistics / 导入与查看数据")
 app.add_typer(_innovation.app, name="innovation", help="Innovation qualifier and text exposure / 创新认定与文本测度")
 app.command("run", help="Build the shipped indices and write outputs / 构建指数并输出结果")(_run.run)
+app.command("frameworks", help="List the shipped frameworks / 列出内置指标体系")(_run.frameworks)
 
 
 def main() -> None:

@@ -22,7 +22,6 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from nqpf.errors import ValidationError
-from nqpf.regions import REGISTRY
 from nqpf.report.charts import (
     FONT,
     GEO_ASSETS_STUB,
@@ -31,10 +30,10 @@ from nqpf.report.charts import (
     trend_groups_figure,
     trend_national_figure,
 )
+from nqpf.views import SummaryView, ranking_table, summary_view_from_tidy
 
 __all__ = ["ranking_table", "write_summary"]
 
-_SCORE_COLUMNS = ["region_code", "year", "node", "score"]
 _CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False, "modeBarButtonsToRemove": ["sendChartToCloud"]}
 _META_LABELS = {
     "framework": "Framework 指标体系",
@@ -82,61 +81,6 @@ document.querySelectorAll('table.sortable').forEach(function(t){
 
 def _e(x: object) -> str:
     return html.escape(str(x), quote=True)
-
-
-def _root_and_dims(tree: pd.DataFrame) -> tuple[str, list[str]]:
-    parent = tree["parent"].where(tree["parent"].notna() & (tree["parent"] != ""), None)
-    roots = tree.loc[parent.isna(), "node"].astype(str).tolist()
-    if len(roots) != 1:
-        raise ValidationError(f"the tree must have exactly one root, found {roots}")
-    dims = tree.loc[parent == roots[0], "node"].astype(str).tolist()
-    return roots[0], dims
-
-
-def _labels(tree: pd.DataFrame) -> dict[str, str]:
-    out = {}
-    for node, en, zh in zip(tree["node"].astype(str), tree.get("name_en", tree["node"]), tree.get("name_zh", tree["node"]), strict=True):
-        en = node if pd.isna(en) or en == "" else str(en)
-        zh = "" if pd.isna(zh) or zh == en else str(zh)
-        out[node] = f"{en} {zh}".strip()
-    return out
-
-
-def ranking_table(scores: pd.DataFrame, node: str) -> pd.DataFrame:
-    """The latest year's ranking of ``node``: rank, code, names, score, rank change, group.
-
-    ``rank_change`` = rank in the first year minus rank in the latest (positive = moved up);
-    ``group_en``/``group_zh`` are the NBS four regions. Rank is the engine's ``rank`` if
-    present, else 1 = highest score.
-    """
-    s = scores[scores["node"] == node].dropna(subset=["score"]).copy()
-    if s.empty:
-        raise ValidationError(f"no scores for node {node!r}")
-    if "rank" not in s.columns or s["rank"].isna().any():
-        s["rank"] = s.groupby("year")["score"].rank(ascending=False, method="min")
-    first, last = int(s["year"].min()), int(s["year"].max())
-    cur = s[s["year"] == last].set_index("region_code")
-    prev = s[s["year"] == first]
-    base = dict(zip(prev["region_code"].astype(str), prev["rank"].astype(float), strict=True))
-    rows = []
-    for code, row in cur.iterrows():
-        reg = REGISTRY.get(str(code)) if str(code) in REGISTRY else None
-        grp = REGISTRY.group_of(str(code), "nbs4")
-        rows.append(
-            {
-                "rank": int(row["rank"]),
-                "region_code": str(code),
-                "region_en": reg.name_en if reg else str(row.get("region_en", code)),
-                "region_zh": reg.name_zh if reg else str(row.get("region_zh", code)),
-                "score": float(row["score"]),
-                "rank_change": int(base[str(code)] - row["rank"]) if str(code) in base else None,
-                "group_en": grp.name_en if grp else "",
-                "group_zh": grp.name_zh if grp else "",
-            }
-        )
-    out = pd.DataFrame(rows).sort_values(["rank", "region_code"]).reset_index(drop=True)
-    out.attrs.update(first_year=first, latest_year=last)
-    return out
 
 
 def _ranking_html(tab: pd.DataFrame) -> str:
@@ -198,8 +142,8 @@ def _meta_html(meta: Mapping[str, Any]) -> str:
 
 def write_summary(
     path: str | Path,
-    scores: pd.DataFrame,
-    tree: pd.DataFrame,
+    scores: pd.DataFrame | SummaryView,
+    tree: pd.DataFrame | None = None,
     *,
     weights: pd.DataFrame | None = None,
     coherence: Any | None = None,
@@ -207,101 +151,91 @@ def write_summary(
     title_zh: str = "新质生产力省域指数",
     meta: Mapping[str, Any] | None = None,
     framework: str | None = None,
+    extra_sections: list[tuple[str, str, str, str]] | None = None,
 ) -> Path:
     """Write the offline HTML summary and return its path.
 
     Parameters
     ----------
     scores:
-        The engine's tidy scores ``region_code, year, node, score[, rank, framework, ...]``,
-        one row per region, year and node (index, dimensions, indicators).
-    tree:
-        ``node, parent, level, kind, name_en, name_zh``; the root is the index, its children
-        the dimensions shown in the radar and trend charts.
-    weights:
-        Optional ``node, parent, weight`` table, shown as is.
-    coherence:
-        Optional :class:`nqpf.index.coherence.CoherenceResult`; its flags, alpha and PCA are shown.
+        A :class:`~nqpf.views.SummaryView` (``nqpf.views.summary_view(result)``), or the
+        engine's tidy scores ``region_code, year, node, score[, rank, framework, ...]`` with
+        ``tree`` (``node, parent, level, kind, name_en, name_zh``: the root is the index, its
+        children the dimensions shown in the radar and trend charts).
+    weights, coherence, title_en, title_zh, framework:
+        With tidy scores: the optional weights table, coherence result, titles and the
+        framework to show when the scores hold several.
     meta:
         Shown in the meta block (framework id, methods, data hash, generation time, nqpf
         version, ...); ``generated`` (UTC now) and ``nqpf_version`` are filled if absent.
-    framework:
-        Which framework of ``scores`` to show when it holds several.
+    extra_sections:
+        ``(id, title_en, title_zh, html)`` sections appended before the meta block (analyses).
     """
-    missing = [c for c in _SCORE_COLUMNS if c not in scores.columns]
-    if missing:
-        raise ValidationError(f"scores lack columns {missing}")
-    if "framework" in scores.columns:
-        fws = sorted(scores["framework"].dropna().astype(str).unique())
-        if framework is None and len(fws) > 1:
-            raise ValidationError(f"scores hold several frameworks {fws}; pass framework=")
-        if framework is not None:
-            scores = scores[scores["framework"] == framework]
-    s = scores.copy()
-    s["region_code"] = s["region_code"].astype(str)
-    s["year"] = s["year"].astype(int)
-    root, dims = _root_and_dims(tree)
-    labels = _labels(tree)
-    dims = [d for d in dims if d in set(s["node"])]
+    if isinstance(scores, SummaryView):
+        view = scores
+    else:
+        if tree is None:
+            raise ValidationError("write_summary needs the tree with tidy scores")
+        view = summary_view_from_tidy(scores, tree, weights=weights, coherence=coherence, title_en=title_en,
+                                      title_zh=title_zh, framework=framework)
+    return _render(Path(path), view, meta, extra_sections or [])
 
-    tab = ranking_table(s, root)
-    latest = tab.attrs["latest_year"]
-    names = {r.code: f"{r.name_en} {r.name_zh}" for r in REGISTRY.provinces()}
 
-    # (b) map
+def _render(out: Path, view: SummaryView, meta: Mapping[str, Any] | None,
+            extra_sections: list[tuple[str, str, str, str]]) -> Path:
+    tab, latest, labels, root, dims = view.ranking, view.latest_year, view.labels, view.root, view.dims
+    names = view.region_names
     map_fig = choropleth_figure(
-        tab.set_index("region_code")["score"],
+        view.map_values,
         title=f"{labels[root]} · {latest}",
         hover={
             str(r["region_code"]): f"{names.get(str(r['region_code']), str(r['region_code']))}<br>rank 排名 {r['rank']}"
             for r in tab.to_dict("records")
         },
     )
-    # (c) radar: dimension scores of the latest year, provinces in rank order
-    parts = [_fig_html(map_fig, "nqpf-map")]
-    wide = s[s["node"].isin([root, *dims])].pivot_table(index=["year", "region_code"], columns="node", values="score")
-    if dims:
-        cur = wide.loc[latest][dims].dropna()
-        order = [c for c in tab["region_code"] if c in cur.index]
-        radar = radar_figure(
-            cur.loc[order],
-            dim_labels=[labels[d] for d in dims],
-            region_labels={c: names.get(c, c) for c in order},
-            default=order[0],
-            reference=cur[dims].mean(),
-            title=f"Dimension scores 维度得分 · {latest}",
-        )
-        parts.append(_fig_html(radar, "nqpf-radar"))
-    # (d) trends: unweighted means over provinces
-    nodes = [root, *dims]
-    national = wide.groupby(level="year").mean()[nodes]
-    trend = trend_national_figure(national, labels=labels)
-    groups = REGISTRY.groups("nbs4")
-    code_group = {c: k for k, g in groups.items() for c in g.codes}
-    w2 = wide.reset_index()
-    w2["group"] = w2["region_code"].map(code_group)
-    by_group = {n: w2.groupby(["year", "group"])[n].mean().unstack("group").reindex(columns=list(groups)) for n in nodes}
-    gtrend = trend_groups_figure(by_group, national, labels=labels,
-                                 group_labels={k: f"{g.name_en} {g.name_zh}" for k, g in groups.items()})
-
     sections = [
         ("ranking", "Ranking", "排名", _ranking_html(tab)),
-        ("map", "Map", "地图", parts[0]),
+        ("map", "Map", "地图", _fig_html(map_fig, "nqpf-map")),
     ]
-    if dims:
-        sections.append(("radar", "Dimensions by province", "分省维度得分", parts[1]))
+    if dims and len(view.radar):
+        order = list(view.radar.index)
+        radar = radar_figure(
+            view.radar, dim_labels=[labels[d] for d in dims], region_labels={c: names.get(c, c) for c in order},
+            default=order[0], reference=view.radar_reference, title=f"Dimension scores 维度得分 · {latest}",
+        )
+        sections.append(("radar", "Dimensions by province", "分省维度得分", _fig_html(radar, "nqpf-radar")))
+    trend = trend_national_figure(view.national, labels=labels)
+    gtrend = trend_groups_figure(view.groups, view.national, labels=labels, group_labels=view.group_labels)
     sections.append(("trend", "National mean over time", "全国均值走势",
                      "<p class='sub'>Unweighted mean over provinces. / 各省简单平均。</p>" + _fig_html(trend, "nqpf-trend")))
     sections.append(("regions", "NBS four regions", "四大区域",
                      "<p class='sub'>Unweighted means over the provinces of each NBS region (East, Central, West, "
                      "Northeast); choose the index or a dimension. / 国家统计局四大区域内各省简单平均，可选择指数或维度。</p>"
                      + _fig_html(gtrend, "nqpf-regions")))
+    weights = view.weights
     if weights is not None and len(weights):
-        wt = weights[["node", "parent", "weight"]].copy()
+        cols = ["node", "parent", "weight"] + (["effective_weight"] if "effective_weight" in weights.columns else [])
+        wt = weights[cols].copy()
         wt.insert(1, "name", wt["node"].astype(str).map(lambda n: labels.get(n, n)))
         wt["weight"] = wt["weight"].astype(float)
+        heads = ["Node 节点", "Name 名称", "Parent 上级", "Weight 权重"]
+        if "effective_weight" in cols:
+            heads.append("Weight in the index 指数中的权重")
         sections.append(("weights", "Weights", "权重",
-                         _simple_table(wt, ["Node 节点", "Name 名称", "Parent 上级", "Weight 权重"])))
+                         "<p class='sub'>Each child's weight within its parent, and its effective weight in the "
+                         "index (the product of weights down the tree). / 各项在上级中的权重，以及在总指数中的有效权重（逐级权重之积）。</p>"
+                         + _simple_table(wt, heads)))
+    if view.real_share is not None and len(view.real_share):
+        rs = view.real_share.copy()
+        sections.append(("coverage", "Real data per year", "各年真实数据占比",
+                         "<p class='sub'>Share of indicator cells that are observations, not imputed; imputed and "
+                         "still-missing cells are listed in imputed.csv and missing.csv. / 指标单元格中为观测值（非插补）的比例；"
+                         "插补和仍缺失的单元格见 imputed.csv 与 missing.csv。</p>"
+                         + _simple_table(rs, ["Year 年份", "Real share 真实占比", "Imputed cells 插补单元", "Missing cells 缺失单元"])))
+    if view.notes:
+        sections.append(("notes", "Choices made for you", "自动处理说明",
+                         "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in view.notes) + "</ul>"))
+    coherence = view.coherence
     if coherence is not None:
         body = []
         flags = getattr(coherence, "flags", None)
@@ -317,6 +251,7 @@ def write_summary(
             body.append(_simple_table(m, ["Node 节点", "Name 名称", "Children 子项数", "Cronbach α",
                                           "PC1 share 第一主成分占比", "Eigenvalues > 1 特征值>1个数"]))
         sections.append(("coherence", "Statistical coherence", "统计一致性", "".join(body)))
+    sections.extend(extra_sections)
 
     info: dict[str, Any] = dict(meta or {})
     info.setdefault("generated", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
@@ -330,6 +265,7 @@ def write_summary(
         f"<section id='{sid}'><h2>{_e(en)} <span class='zh'>{_e(zh)}</span></h2>{content}</section>"
         for sid, en, zh, content in sections
     )
+    title_en, title_zh = view.title_en, view.title_zh
     page = (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
@@ -344,7 +280,6 @@ def write_summary(
         f"<script type='text/javascript'>{_SORT_JS}</script>\n"
         "</body>\n</html>\n"
     )
-    out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out

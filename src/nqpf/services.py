@@ -1,0 +1,184 @@
+"""The service layer: what the CLI, the web API and the report generator all call.
+
+No Typer, no HTML here: plain functions over the store, the engine and run folders, returning
+results and paths. Front ends only parse their inputs, call these, and show what comes back.
+
+* :func:`read_spec` -- a method spec from a YAML/JSON file plus changes (validated);
+* :func:`ensure_data` -- import the real data into an empty store (the panel, raw exports and
+  the extension series, later sources as newer vintages);
+* :func:`build` -- one index from a framework id/path, a panel and a spec;
+* :func:`run_job` -- the main job: build the frameworks, write run folders and the landing page;
+* :func:`load` / :func:`rebuild` -- a run folder back as a result, or rebuilt from the store;
+* :func:`rank`, :func:`frameworks_table` -- tables for listings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nqpf.errors import NqpfError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nqpf.data.store import Store
+    from nqpf.index.result import IndexResult
+    from nqpf.panel import Panel
+
+#: folders of the real-data bundle imported by default, oldest vintage first
+DEFAULT_DATA_FOLDERS = ("panel", "raw")
+
+
+class ServiceError(NqpfError):
+    """A request the services cannot carry out (bad file, unknown framework, ...)."""
+
+
+def read_spec(spec_file: str | Path | None = None, **changes: Any) -> dict[str, Any]:
+    """A validated method spec: a YAML or JSON file (optional), then ``changes`` on top."""
+    from nqpf.index.spec import make_spec
+    from nqpf.safeyaml import load_yaml
+
+    base: dict[str, Any] = {}
+    if spec_file is not None:
+        p = Path(spec_file)
+        if not p.is_file():
+            raise ServiceError(f"spec file {p} not found (give a YAML or JSON method spec)")
+        if p.suffix.lower() == ".json":
+            try:
+                base = json.loads(p.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                raise ServiceError(f"spec file {p} is not valid JSON: {e}") from None
+        else:
+            base = load_yaml(p) or {}
+        if not isinstance(base, Mapping):
+            raise ServiceError(f"spec file {p} must hold a mapping of steps (normalisation: ..., weighting: ...)")
+    return make_spec(base, **{k: v for k, v in changes.items() if v is not None})
+
+
+def data_targets(folder: Path) -> list[Path]:
+    """The folders of a data bundle to import, in vintage order (or the folder itself)."""
+    found = [folder / name for name in DEFAULT_DATA_FOLDERS if (folder / name).is_dir()]
+    return found or [folder]
+
+
+def ensure_data(store: Store, data: str | Path | None = None,
+                log: Callable[[str], None] | None = None) -> str | None:
+    """Import the real data into ``store`` if it is empty; returns the import report's text."""
+    from nqpf.settings import default_data_dir
+
+    if not store.is_empty():
+        return None
+    folder = Path(data) if data is not None else default_data_dir()
+    if folder is None or not folder.is_dir():
+        raise ServiceError("the store is empty and no data folder was found: pass --data DIR or set NQPF_DATA"
+                           " / 数据库为空且未找到数据目录")
+    targets = data_targets(folder)
+    if log:
+        log(", ".join(map(str, targets)))
+    return str(store.import_files(targets))
+
+
+def build(framework: str | Path | Any, panel: Panel, spec: Mapping[str, Any] | None = None, **kw: Any) -> IndexResult:
+    """One index (``framework``: a shipped id, a YAML path or a Framework)."""
+    from nqpf.frameworks import load_framework
+    from nqpf.index.build import build_index
+
+    fw = load_framework(framework) if isinstance(framework, str | Path) else framework
+    return build_index(fw, panel, spec, **kw)
+
+
+@dataclass
+class JobOutput:
+    """What :func:`run_job` built and wrote."""
+
+    results: list[IndexResult] = field(default_factory=list)
+    paths: list[dict[str, Path]] = field(default_factory=list)
+    index_page: Path | None = None
+    import_report: str | None = None
+
+
+def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapping[str, Any] | None = None,
+            out: str | Path = "nqpf-output", html: bool = True, data: str | Path | None = None,
+            log: Callable[[str], None] | None = None,
+            on_result: Callable[[IndexResult, dict[str, Path]], None] | None = None) -> JobOutput:
+    """The main job: import if the store is empty, build each framework, write run folders."""
+    from nqpf.frameworks import list_frameworks
+    from nqpf.report.index_page import write_index_page
+    from nqpf.runs import write_run
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ServiceError(f"--out {out} is a file; give a folder to write the run into")
+    job = JobOutput()
+    job.import_report = ensure_data(store, data, log)
+    panel = store.panel()
+    ids = list(frameworks or list_frameworks())
+    out.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for fid in ids:
+        result = build(fid, panel, spec)
+        paths = write_run(result, out, html=html)
+        job.results.append(result)
+        job.paths.append(paths)
+        if on_result:
+            on_result(result, paths)
+        top = result.ranking().head(5)
+        entries.append({
+            "framework": result.framework.id, "name_en": result.name_en, "name_zh": result.name_zh,
+            "years": (result.years[0], result.years[-1]),
+            "top": list(zip(top["region_en"], top["region_zh"], top["score"], strict=True)),
+            "href": f"{result.framework.id}/summary.html" if html else f"{result.framework.id}/scores.csv",
+        })
+    job.index_page = write_index_page(out / "index.html", entries, meta={"store": store.path})
+    return job
+
+
+def load(path: str | Path) -> IndexResult:
+    """A run folder back as a result (see :func:`nqpf.runs.load_run`)."""
+    from nqpf.runs import load_run
+
+    return load_run(path)
+
+
+def rebuild(path: str | Path, store: Store) -> IndexResult:
+    """A run built again from its recorded framework and spec on ``store``'s panel."""
+    from nqpf.runs import rebuild_run
+
+    return rebuild_run(path, store.panel())
+
+
+def rank(result: IndexResult, year: int | None = None, node: str | None = None) -> pd.DataFrame:
+    """The ranking of one node and year (default: the index, the latest year)."""
+    if node is not None and node not in result.scores:
+        raise ServiceError(f"{result.framework.id} has no node {node!r} (nodes: {', '.join(result.node_ids())})")
+    if year is not None and year not in result.years:
+        raise ServiceError(f"{result.framework.id} covers {result.years[0]}-{result.years[-1]}, not {year}")
+    return result.ranking(year, node)
+
+
+def frameworks_table(panel: Panel | None = None) -> pd.DataFrame:
+    """The shipped frameworks: id, version, names, dimensions, indicators, and the default years
+    the given panel supports (when a panel is given)."""
+    import pandas as pd
+
+    from nqpf.frameworks import list_frameworks, load_framework
+    from nqpf.index.build import build_index
+
+    rows = []
+    for fid in list_frameworks():
+        fw = load_framework(fid)
+        years = ""
+        if panel is not None:
+            try:
+                r = build_index(fw, panel)
+                years = f"{r.years[0]}-{r.years[-1]}"
+            except NqpfError as e:
+                years = f"not buildable: {e}"
+        rows.append({"framework": fw.id, "version": fw.version, "name_en": fw.name_en, "name_zh": fw.name_zh,
+                     "dimensions": len(fw.root.children), "indicators": len(fw.indicators),
+                     "indicator_ids": ", ".join(i.id for i in fw.indicators), "years": years})
+    return pd.DataFrame(rows)
