@@ -5,7 +5,7 @@ Run as a script from the repository root::
     python benchmarks/bench_index.py [--repeat 5] [--scale 10]
 
 Both sides get the same evaluated, imputed indicator cube of the shipped framework
-``nqpf-three-elements`` on ../shared/data/panel/provinces.csv. The pymcdm baseline is what many
+``nqpf-three-elements@1.0`` on ../shared/data/panel/provinces.csv. The pymcdm baseline is what many
 studies do: loop over years, min-max normalise, compute entropy weights and TOPSIS per year
 (so its years are not comparable — nqpf pools them, which is the point). The timing compares
 the computational core (normalise, weight, aggregate) and, separately, the whole
@@ -78,7 +78,7 @@ def main() -> None:
 
     panel = Panel(pd.read_csv(DATA / "panel" / "provinces.csv", dtype={"region_code": str}),
                   pd.read_csv(DATA / "panel" / "variables.csv"))
-    fw = load_framework("nqpf-three-elements")
+    fw = load_framework("nqpf-three-elements@1.0")  # version 1.0 reads the panel alone
     result = build_index(fw, panel)
     years = result.years
     cube, _ = imp.impute(fw.evaluate(panel, years=years).values, "linear+group_mean")
