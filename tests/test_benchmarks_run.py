@@ -15,3 +15,11 @@ def test_bench_index_runs() -> None:
         capture_output=True, text=True, timeout=300, check=True,
     ).stdout
     assert "ratio peer/nqpf" in out and "31 provinces" in out
+
+
+def test_bench_check_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_check.py"), "--repeat", "1", "--scale", "1"],
+        capture_output=True, text=True, timeout=300, check=True,
+    ).stdout
+    assert "ratio naive/nqpf" in out and "same as the baseline" in out

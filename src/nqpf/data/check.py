@@ -242,19 +242,17 @@ def outliers(obs: pd.DataFrame, units: dict[str, str] | None = None, *, z: float
         mz = np.where(mad > 0, 0.6745 * (d["x"] - med) / mad, 0.0)
     d = d.assign(mz=mz, med=np.where(pos, np.exp(med), med), n=n)
     hit = d[(np.abs(d["mz"]) > z) & (d["n"] >= min_regions)]
-    n_years = d.groupby(["variable", "region_code"]).size()
-    rows = []
-    for (var, code, sign), b in hit.groupby(["variable", "region_code", np.sign(hit["mz"])]):
-        top = _top(b, "mz")
-        years = b["year"].tolist()
-        n_obs = int(n_years[(var, code)])
-        rows.append({
-            "kind": "outlier", "region_code": code, "variable": var, "year_from": min(years), "year_to": max(years),
-            "value_to": top.value, "score": abs(float(top.mz)),
-            "evidence": (f"{'high' if sign > 0 else 'low'} in {len(years)} of {n_obs} years; max modified z "
-                         f"{top.mz:+.1f} in {int(top.year)}: {_fmt(top.value)} against the median "
-                         f"province {_fmt(top.med)}"),
-        })
+    hit = hit.assign(sign=np.sign(hit["mz"]), amz=np.abs(hit["mz"]))
+    keys = ["variable", "region_code", "sign"]
+    span = hit.groupby(keys).agg(first=("year", "min"), last=("year", "max"), n_hit=("year", "size"))
+    top = hit.sort_values("amz", ascending=False).drop_duplicates(keys).set_index(keys)
+    top = top.join(span).join(d.groupby(["variable", "region_code"]).size().rename("n_obs"), on=["variable", "region_code"])
+    rows = [{
+        "kind": "outlier", "region_code": code, "variable": var, "year_from": int(r.first), "year_to": int(r.last),
+        "value_to": r.value, "score": float(r.amz),
+        "evidence": (f"{'high' if sign > 0 else 'low'} in {int(r.n_hit)} of {int(r.n_obs)} years; max modified z "
+                     f"{r.mz:+.1f} in {int(r.year)}: {_fmt(r.value)} against the median province {_fmt(r.med)}"),
+    } for (var, code, sign), r in zip(top.index, _rows(top), strict=True)]
     return _flags(rows)
 
 
