@@ -150,10 +150,8 @@ def test_iter_files(data_dir: Path) -> None:
     names = {f.name for f in files}
     assert {"provinces.csv", "national.csv", "nbs_gdp_2006_2024.csv", "RDActivity.rda"} <= names
     assert not names & {"variables.csv", "MANIFEST.csv", "sources.csv", "varsList.rda", "README.md"}
-    # text corpora (.txt, .jsonl, .tsv) are not statistics; extension/ (2026) holds tidy CSVs
-    # at its top level (originals in other layouts under extension/raw/)
-    assert all(f.relative_to(data_dir).parts[0] in {"panel", "raw", "extension"} for f in files)
-    assert {"provecon_nbs.csv", "pku_dfiic.csv"} <= names
+    # text corpora (.txt, .jsonl, .tsv) are not statistics
+    assert all(f.relative_to(data_dir).parts[0] in {"panel", "raw"} for f in files)
     raw = iter_files([data_dir / "raw"])
     assert len(raw) == 7 + 4 + 12
     assert raw == sorted(raw)
