@@ -41,7 +41,7 @@ from nqpf.index.build import build_index
 from nqpf.panel import Panel
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-FW = "nqpf-three-elements"
+FW = "nqpf-three-elements@1.0"  # the panel/ bundle alone (2.0 needs the extension series)
 
 
 def median_time(fn: Callable[[], object], repeat: int) -> float:

@@ -13,8 +13,14 @@ def test_readme_python_flow(tmp_path: Path, data_dir: Path) -> None:
     with nqpf.Store(tmp_path / "s.duckdb") as s:
         report = s.import_files([data_dir / "panel" / "provinces.csv"], progress=False)
         assert report.n_values == 19823
+        published = nqpf.build_index("nqpf-three-elements@1.0", s.panel())  # the 2011-2019 index
+        # the extension (to 2023/2024) as a later import: revised values become a newer vintage
+        ext = sorted(p for p in (data_dir / "extension").glob("*.csv") if p.name != "variables.csv")
+        s.import_files(ext, progress=False)
         panel = s.panel()
+    assert published.framework.version == "1.0" and published.years[-1] == 2019
     res = nqpf.build_index("nqpf-three-elements", panel)
+    assert res.framework.version == "2.0" and res.years[-1] >= 2023
     assert res.ranking()["region_en"].iloc[0] == "Beijing"
     assert "Beijing" in res.summary
     critic = res.regenerate(weighting="critic")

@@ -17,3 +17,11 @@ def test_bench_index_runs() -> None:
     ).stdout
     assert "ratio pymcdm/nqpf" in out and "31 provinces" in out
     assert "200 regions x 15 years" in out and "cheaper" in out
+
+
+def test_bench_check_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_check.py"), "--repeat", "1", "--scale", "1"],
+        capture_output=True, text=True, timeout=300, check=True,
+    ).stdout
+    assert "ratio naive/nqpf" in out and "same as the baseline" in out

@@ -38,7 +38,7 @@ def panel(store_path: Path) -> Panel:
 
 @pytest.fixture(scope="module")
 def three(panel: Panel):
-    return build_index("nqpf-three-elements", panel)
+    return build_index("nqpf-three-elements@1.0", panel)
 
 
 # -- regenerate from any step ----------------------------------------------------------------
@@ -56,7 +56,7 @@ CHANGES = {
 @pytest.mark.parametrize("step", list(CHANGES))
 def test_regenerate_restarts_at_the_changed_step_and_equals_a_full_build(three, panel: Panel, step: str) -> None:
     changed = three.regenerate(**CHANGES[step])
-    full = build_index("nqpf-three-elements", panel, changed.spec)
+    full = build_index("nqpf-three-elements@1.0", panel, changed.spec)
     for node in full.scores:
         np.testing.assert_array_equal(changed.scores[node], full.scores[node])
     # the stages before the changed step are the very same objects (not recomputed)
@@ -193,7 +193,7 @@ def test_run_folder_loads_in_a_new_process_with_identical_scores(three, tmp_path
 def test_user_framework_is_embedded_in_the_run(panel: Panel, tmp_path: Path) -> None:
     from nqpf.frameworks import load_framework
 
-    doc = load_framework("nqpf-three-elements").to_dict()
+    doc = load_framework("nqpf-three-elements@1.0").to_dict()
     doc["id"] = "my-index"
     doc["root"]["children"] = doc["root"]["children"][:2]
     yaml_path = tmp_path / "mine.yaml"
@@ -224,7 +224,7 @@ def test_imputed_cells_are_in_the_indicator_unit_with_method_and_years(three) ->
 
 
 def test_extrapolation_limit_leaves_far_cells_missing(panel: Panel) -> None:
-    tei = build_index("nqpf-technology-economy-industry", panel)
+    tei = build_index("nqpf-technology-economy-industry@1.0", panel)
     no_limit = tei.regenerate(imputation={"max_extrapolation": None})
     cells = tei.imputed_cells()
     assert (abs(cells["year"] - cells["from_year"]).where(cells["method"].str.startswith("carried")).dropna() <= 2).all()
@@ -237,8 +237,8 @@ def test_extrapolation_limit_leaves_far_cells_missing(panel: Panel) -> None:
 
 def test_years_without_data_fail_naming_indicators_or_build_a_named_variant(panel: Panel) -> None:
     with pytest.raises(IndexBuildError, match=r"too little data in 2021-2023 for .*average_wage \(data"):
-        build_index("nqpf-three-elements", panel, years="2021:2023")
-    variant = build_index("nqpf-three-elements", panel, years="2021:2023", allow_drop=True)
+        build_index("nqpf-three-elements@1.0", panel, years="2021:2023")
+    variant = build_index("nqpf-three-elements@1.0", panel, years="2021:2023", allow_drop=True)
     assert "average_wage" not in variant.indicators
     assert "variant without" in variant.name_en and "average_wage" in variant.name_en
     assert "不含" in variant.name_zh
@@ -255,7 +255,7 @@ def test_effective_weights_multiply_down_the_tree(three) -> None:
 
 def test_repr_is_short(three) -> None:
     text = repr(three)
-    assert len(text) < 300 and "nqpf-three-elements" in text and "top Beijing" in text
+    assert len(text) < 300 and "nqpf-three-elements v1.0" in text and "top Beijing" in text
 
 
 def test_rank_desc_matches_scipy_min_ranks_with_ties_and_nan() -> None:
@@ -273,12 +273,12 @@ def test_panel_regions_are_never_dropped_and_registry_is_not_shared(panel: Panel
     obs = panel.observations
     extra = obs[obs.region_code == "340000"].assign(region_code="340100")
     big = Panel(pd.concat([obs, extra]), panel.catalog)
-    res = build_index("nqpf-three-elements", big)
+    res = build_index("nqpf-three-elements@1.0", big)
     assert "340100" in res.regions and len(res.regions) == 32
     assert any("not in the region registry" in n for n in res.notes)
     reg = REGISTRY.copy()
     reg.add(Region("340100", "合肥", "Hefei", "合肥市", level="city", parent="340000"))
-    named = build_index("nqpf-three-elements", big, registry=reg)
+    named = build_index("nqpf-three-elements@1.0", big, registry=reg)
     assert named.ranking().set_index("region_code").loc["340100", "region_en"] == "Hefei"
     assert "340100" not in REGISTRY  # the shared registry was not changed
     assert isinstance(named.registry, RegionRegistry)

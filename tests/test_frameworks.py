@@ -25,6 +25,9 @@ from nqpf.panel import Panel
 from nqpf.regions import REGISTRY
 
 SHIPPED = ["hqd-four-channels", "nqpf-technology-economy-industry", "nqpf-three-elements"]
+# The tests below pin version 1.0 of each shipped framework on the panel alone (the published
+# 2011-2019 indices); version 2.0 on panel + extension is tested in test_framework_versions.py.
+V1 = "1.0"
 PROVINCES = [r.code for r in REGISTRY.provinces()]
 
 
@@ -48,7 +51,7 @@ def panel(rows: pd.DataFrame, catalog: pd.DataFrame) -> Panel:
 def cubes(panel: Panel) -> dict[str, tuple[Framework, object]]:
     out = {}
     for name in SHIPPED:
-        fw = load_framework(name)
+        fw = load_framework(f"{name}@{V1}")
         out[name] = (fw, fw.evaluate(panel))
     return out
 
@@ -72,8 +75,9 @@ def test_list_frameworks_has_the_three_shipped() -> None:
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_framework_is_complete_and_valid(name: str, catalog: pd.DataFrame) -> None:
-    fw = load_framework(name)
-    assert fw.id == name and fw.source_path is not None and fw.source_path.name == f"{name}.yaml"
+    fw = load_framework(f"{name}@{V1}")
+    assert fw.id == name and fw.version == V1 and fw.source_path is not None
+    assert fw.source_path.name == f"{name}@{V1}.yaml"
     fw.validate(catalog["variable"])
     fw.validate(catalog)  # a catalog DataFrame is accepted too
     assert fw.name_en and fw.name_zh and fw.description and fw.version and fw.references
@@ -94,7 +98,7 @@ def test_shipped_framework_is_complete_and_valid(name: str, catalog: pd.DataFram
 
 
 def test_three_elements_structure() -> None:
-    fw = load_framework("nqpf-three-elements")
+    fw = load_framework(f"nqpf-three-elements@{V1}")
     assert [d.id for d in fw.root.children] == ["laborers", "means_of_labor", "objects_of_labor"]
     assert [d.name_zh for d in fw.root.children] == ["新型劳动者", "新型劳动资料", "新型劳动对象"]
     costs = {i.id for i in fw.indicators if i.direction == -1}
@@ -102,7 +106,7 @@ def test_three_elements_structure() -> None:
 
 
 def test_four_channels_structure() -> None:
-    fw = load_framework("hqd-four-channels")
+    fw = load_framework(f"hqd-four-channels@{V1}")
     assert [d.id for d in fw.root.children] == [
         "growth_quality", "industrial_upgrading", "innovation_capability", "living_standards"]
     costs = {i.id for i in fw.indicators if i.direction == -1}
@@ -345,7 +349,7 @@ def test_direction_words_are_accepted(tmp_path: Path) -> None:
     assert [i.direction for i in fw.indicators] == [-1, 1, -1, 1]
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", SHIPPED + [f"{n}@{V1}" for n in SHIPPED])
 def test_to_dict_round_trips(name: str) -> None:
     fw = load_framework(name)
     doc = fw.to_dict()

@@ -6,6 +6,8 @@ True
 >>> fw = load_framework("nqpf-three-elements")
 >>> fw.indicators[0].id
 'avg_years_schooling'
+>>> load_framework("nqpf-three-elements@1.0").version   # an earlier version, as published
+'1.0'
 
 See ``docs/frameworks.md`` for the schema, the formula language and the shipped frameworks.
 """
@@ -19,6 +21,7 @@ from nqpf.frameworks.spec import (
     Node,
     framework_from_dict,
     list_frameworks,
+    list_versions,
     load_framework,
 )
 
@@ -33,6 +36,7 @@ __all__ = [
     "evaluate_formula",
     "framework_from_dict",
     "list_frameworks",
+    "list_versions",
     "load_framework",
     "parse_formula",
 ]

@@ -28,6 +28,13 @@ A framework is a YAML file (schema in ``docs/frameworks.md``)::
               direction: +1           # +1 benefit (higher is better), -1 cost
               rationale: ...
               reference: ...
+              years: 2016-2024          # optional: first-last year the inputs are observed
+              sources:                  # optional: one entry per panel variable of the formula
+                - {variable: rd_expenditure, source: techme, years: 2010-2023, unit: 10k yuan}
+
+Versions: a shipped id loads its latest file (``<id>.yaml``); earlier versions stay loadable
+as ``<id>@<version>`` from ``versions/<id>@<version>.yaml``, byte-for-byte as published, so
+a published result can be reproduced (:func:`list_versions`).
 
 Names in a formula are panel variables, or the id of another indicator of the same
 framework (a derived ratio); an indicator's own id in its formula always means the panel
@@ -66,11 +73,15 @@ __all__ = [
     "Node",
     "framework_from_dict",
     "list_frameworks",
+    "list_versions",
     "load_framework",
 ]
 
 SHIPPED_DIR = Path(__file__).resolve().parent
 """Folder of the shipped framework YAML files."""
+
+VERSIONS_DIR = SHIPPED_DIR / "versions"
+"""Earlier versions of the shipped frameworks, ``<id>@<version>.yaml``."""
 
 _ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FW_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
@@ -84,7 +95,8 @@ _FW_KEYS = {"id", "name_en", "name_zh", "description", "version", "references", 
             "not_covered", "root"}
 _NODE_KEYS = {"id", "name_en", "name_zh", "children", "weight", "description"}
 _IND_KEYS = {"id", "name_en", "name_zh", "formula", "unit", "direction", "rationale",
-             "reference", "weight", "description"}
+             "reference", "weight", "description", "years", "sources"}
+_SOURCE_KEYS = {"variable", "source", "years", "unit", "note"}
 _NOT_COVERED_KEYS = ("name_en", "name_zh", "why", "reference")
 
 
@@ -122,6 +134,8 @@ class Indicator:
     reference: str = ""
     weight: float | None = None
     description: str = ""
+    years: str = ""
+    sources: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -150,6 +164,11 @@ class Framework:
     not_covered: list[dict[str, Any]] = field(default_factory=list)
     source_path: Path | None = None
     references: list[str] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        """``id@version``: the name that loads exactly this framework again."""
+        return f"{self.id}@{self.version}"
 
     # -- views -------------------------------------------------------------------------
     def _walk(self) -> Iterator[tuple[Node | Indicator, str | None, int]]:
@@ -229,6 +248,10 @@ class Framework:
                 d["weight"] = x.weight
             if x.description:
                 d["description"] = x.description
+            if isinstance(x, Indicator) and x.years:
+                d["years"] = x.years
+            if isinstance(x, Indicator) and x.sources:
+                d["sources"] = [dict(e) for e in x.sources]
             return d
 
         return {
@@ -318,6 +341,12 @@ class Framework:
             variables = {n for n in f.names if n not in own}
             if not f.names:
                 problems.append(f"indicator {ind.id!r}: formula {ind.formula!r} reads no variable")
+            if ind.sources:
+                listed = [str(e.get("variable", "")) for e in ind.sources]
+                for v in sorted(variables - set(listed)):
+                    problems.append(f"indicator {ind.id!r}: sources lists no entry for variable {v!r} of its formula")
+                for v in sorted(set(listed) - variables):
+                    problems.append(f"indicator {ind.id!r}: sources names {v!r}, which its formula {ind.formula!r} does not read")
             if catalog is not None:
                 for v in sorted(variables - catalog):
                     hint = difflib.get_close_matches(v, sorted(catalog | own), n=3, cutoff=0.6)
@@ -444,12 +473,55 @@ def list_frameworks() -> list[str]:
     return sorted(p.stem for p in SHIPPED_DIR.glob("*.yaml"))
 
 
+def _version_key(v: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.\-]", v))
+
+
+def _file_version(path: Path) -> str:
+    """The ``version:`` of a shipped file, read without building the framework."""
+    doc = load_yaml(path, name=path.name)
+    return str(doc.get("version") or "0").strip() if isinstance(doc, dict) else "0"
+
+
+def list_versions(framework_id: str) -> list[str]:
+    """Versions of a shipped framework, oldest first; the last one is what the bare id loads.
+
+    >>> list_versions("nqpf-three-elements")[0]
+    '1.0'
+    """
+    if framework_id not in list_frameworks():
+        raise FrameworkError(f"no shipped framework {framework_id!r} (shipped: {', '.join(list_frameworks())})")
+    older = {p.stem.split("@", 1)[1] for p in VERSIONS_DIR.glob(f"{framework_id}@*.yaml")}
+    latest = _file_version(SHIPPED_DIR / f"{framework_id}.yaml")
+    return [*sorted(older - {latest}, key=_version_key), latest]
+
+
+def _resolve_version(name: str) -> Path:
+    fid, _, version = name.partition("@")
+    if fid not in list_frameworks():
+        shipped = list_frameworks()
+        hint = difflib.get_close_matches(fid, shipped, n=2, cutoff=0.5)
+        tip = f"; did you mean {', '.join(hint)}?" if hint else ""
+        raise FrameworkError(f"no framework {name!r}: {fid!r} is not a shipped id ({', '.join(shipped)}){tip}")
+    versions = list_versions(fid)
+    if version not in versions:
+        raise FrameworkError(
+            f"framework {fid!r} has no version {version!r}; shipped versions: {', '.join(versions)} "
+            f"(write {fid}@{versions[-1]}, or {fid} for the latest)"
+        )
+    if version == versions[-1]:
+        return SHIPPED_DIR / f"{fid}.yaml"
+    return VERSIONS_DIR / f"{fid}@{version}.yaml"
+
+
 def _resolve(name_or_path: str | Path) -> Path:
     p = Path(name_or_path)
     if isinstance(name_or_path, str) and name_or_path in list_frameworks() and not p.exists():
         return SHIPPED_DIR / f"{name_or_path}.yaml"
     if p.is_file():
         return p
+    if isinstance(name_or_path, str) and "@" in name_or_path:
+        return _resolve_version(name_or_path)
     shipped = list_frameworks()
     hint = difflib.get_close_matches(str(name_or_path), shipped, n=2, cutoff=0.5)
     tip = f"; did you mean {', '.join(hint)}?" if hint else ""
@@ -488,6 +560,23 @@ def _direction(d: dict[str, Any], where: str, problems: list[str], skip: set[tup
         skip.add((ident, "direction"))
         return 0
     return _DIRECTIONS[key]
+
+
+def _sources(d: dict[str, Any], where: str, problems: list[str]) -> list[dict[str, str]]:
+    raw = d.get("sources")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        problems.append(f"{where}: sources must be a list of {{variable, source, years, unit}} mappings")
+        return []
+    out: list[dict[str, str]] = []
+    for i, e in enumerate(raw):
+        if not isinstance(e, dict) or not str(e.get("variable") or "").strip():
+            problems.append(f"{where}: sources entry #{i + 1} must be a mapping with a variable, got {e!r}")
+            continue
+        _unknown_keys(e, _SOURCE_KEYS, f"{where}, sources entry {e.get('variable')!r}", problems)
+        out.append({str(k): str(v).strip() for k, v in e.items() if v is not None})
+    return out
 
 
 def _unknown_keys(d: dict[str, Any], allowed: set[str], where: str, problems: list[str]) -> None:
@@ -532,6 +621,8 @@ def _build_item(
             reference=_text(d, "reference"),
             weight=_weight(d, where, problems),
             description=_text(d, "description"),
+            years=_text(d, "years"),
+            sources=_sources(d, where, problems),
         )
     where = f"node {ident!r}"
     _unknown_keys(d, _NODE_KEYS, where, problems)
@@ -607,7 +698,7 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def load_framework(name_or_path: str | Path) -> Framework:
-    """Load a shipped framework by id or a user YAML file by path, checked.
+    """Load a shipped framework by id (latest version), ``id@version``, or a YAML path, checked.
 
     Raises :class:`FrameworkSpecError` (a :class:`~nqpf.errors.FrameworkError`) naming the
     file and, for each problem, the node or indicator id at fault.
@@ -617,4 +708,9 @@ def load_framework(name_or_path: str | Path) -> Framework:
         doc = load_yaml(path, name=path.name)
     except YamlError as exc:
         raise FrameworkSpecError([str(exc)], file=str(path)) from None
-    return framework_from_dict(doc, source_path=path)
+    fw = framework_from_dict(doc, source_path=path)
+    if isinstance(name_or_path, str) and "@" in name_or_path and not Path(name_or_path).is_file():
+        want = name_or_path.partition("@")[2]
+        if fw.version != want:
+            raise FrameworkSpecError([f"file declares version {fw.version!r}, expected {want!r}"], file=str(path), framework=fw.id)
+    return fw
