@@ -1,0 +1,19 @@
+"""According to local conditions (因地制宜): province profiles, peers, priorities, what-if
+scenarios and the investor view, all computed from an :class:`~nqpf.index.result.IndexResult`.
+
+* :mod:`~nqpf.profiles.profile` -- scores and ranks at every level, strengths and weaknesses
+  (GII style), EIS performance groups, growth, position within the NBS region, rank uncertainty;
+* :mod:`~nqpf.profiles.peers` -- structurally similar provinces and the gap to the peer leader;
+* :mod:`~nqpf.profiles.priorities` -- obstacle degree and marginal gains, as action areas;
+* :mod:`~nqpf.profiles.scenario` -- what-if changes scored on the frozen scale;
+* :mod:`~nqpf.profiles.investor` -- a province x sector opportunity matrix;
+* :mod:`~nqpf.profiles.narrative` -- bilingual sentences filled from the tables;
+* :mod:`~nqpf.profiles.charts` -- Plotly figures.
+"""
+
+from nqpf.profiles.peers import Peers, find_peers, peer_gaps
+from nqpf.profiles.priorities import Priorities, priorities
+from nqpf.profiles.profile import PERFORMANCE_GROUPS, Profile, ProfileError, profile, profiles
+
+__all__ = ["PERFORMANCE_GROUPS", "Peers", "Priorities", "Profile", "ProfileError", "find_peers", "peer_gaps",
+           "priorities", "profile", "profiles"]
