@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from nqpf.errors import NqpfError
 from nqpf.panel import Panel
 from nqpf.profiles.latest import latest_values
 from nqpf.profiles.profile import ProfileError, resolve_region, resolve_year, tree_info
@@ -101,21 +102,35 @@ def find_peers(result: IndexResult, region: str, *, panel: Panel | None = None, 
         raise ProfileError(f"peer method must be one of {', '.join(PEER_METHODS)}, got {method!r}")
     if k < 1:
         raise ProfileError(f"the number of peers must be at least 1, got {k}")
-    feats, fyears = structural_features(panel or result.panel, result.regions, year=year, features=features)
-    notes = []
-    incomplete = [str(c) for c, bad in zip(feats.index, np.asarray(feats.isna().to_numpy().any(axis=1)).tolist(), strict=True) if bad]
-    if code in incomplete:
-        raise ProfileError(f"{region} lacks structural data "
-                           f"({', '.join(str(c) for c in feats.columns[feats.loc[[code]].isna().to_numpy()[0]])}) "
-                           f"for peers; choose other --features or give the peers by hand")
-    if len(incomplete):
-        notes.append(f"left out of the peer search for missing structural data: {', '.join(incomplete)}")
-    full = feats.drop(index=incomplete)
-    sd = full.std(ddof=0).replace(0, 1.0)
-    z = (full - full.mean()) / sd
-    dist = np.sqrt(((z - z.loc[code]) ** 2).sum(axis=1)).sort_values(kind="stable")
-    clusters = pd.Series(fcluster(linkage(z.to_numpy(), method="ward"), t=min(n_clusters, len(z)),
-                                  criterion="maxclust"), index=z.index, name="cluster")
+    notes: list[str] = []
+    try:
+        feats, fyears = structural_features(panel or result.panel, result.regions, year=year, features=features)
+    except NqpfError as e:
+        if method != "user":
+            raise ProfileError(f"peers by structure need {e}; or give the peers by hand") from None
+        feats, fyears = pd.DataFrame(index=pd.Index(result.regions, name="region_code")), {}
+        notes.append(f"no structural features ({e}); peers as given")
+    if feats.shape[1]:
+        incomplete = [str(c) for c, bad in zip(feats.index, np.asarray(feats.isna().to_numpy().any(axis=1)).tolist(),
+                                               strict=True) if bad]
+        if code in incomplete and method != "user":
+            raise ProfileError(f"{region} lacks structural data "
+                               f"({', '.join(str(c) for c in feats.columns[feats.loc[[code]].isna().to_numpy()[0]])}) "
+                               f"for peers; choose other features or give the peers by hand")
+        if incomplete:
+            notes.append(f"left out of the peer search for missing structural data: {', '.join(incomplete)}")
+        full = feats.drop(index=incomplete)
+        sd = full.std(ddof=0).replace(0, 1.0)
+        z = (full - full.mean()) / sd
+    else:
+        z = feats
+    if code in z.index and len(z) > 1:
+        dist = np.sqrt(((z - z.loc[code]) ** 2).sum(axis=1)).sort_values(kind="stable")
+        clusters = pd.Series(fcluster(linkage(z.to_numpy(), method="ward"), t=min(n_clusters, len(z)),
+                                      criterion="maxclust"), index=z.index, name="cluster")
+    else:
+        dist = pd.Series(np.nan, index=pd.Index(result.regions, name="region_code"))
+        clusters = pd.Series(0, index=dist.index, name="cluster")
     if method == "user":
         chosen = [resolve_region(result, p) for p in peers or []]
         chosen = [c for c in dict.fromkeys(chosen) if c != code]
