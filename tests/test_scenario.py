@@ -181,3 +181,13 @@ def test_implied_change_of_an_outcome() -> None:
     assert t["implied_change"] == pytest.approx(0.03)
     assert t["low"] == pytest.approx((1.5 - 1.6448536269514722 * 0.5) * 0.02)
     assert t["high"] == pytest.approx((1.5 + 1.6448536269514722 * 0.5) * 0.02)
+
+
+def test_linkage_adds_the_implied_outcome_change(res: IndexResult) -> None:
+    out = run_scenario(res, [{"region": "Anhui", "indicator": "rd_to_gdp", "set": 2.5}],
+                       linkage={"coef": 0.8, "se": 0.2, "outcome": "hqd"})
+    row = out.index_effects().iloc[0]
+    assert row["implied_hqd"] == pytest.approx(0.8 * row["score_change"])
+    assert row["implied_hqd_low"] == pytest.approx((0.8 - 1.6448536269514722 * 0.2) * row["score_change"])
+    with pytest.raises(ScenarioInputError, match="linkage needs numbers"):
+        run_scenario(res, [{"region": "Anhui", "indicator": "rd_to_gdp", "set": 2.5}], linkage={"coef": "big"})

@@ -95,6 +95,8 @@ def profile(
     n: Annotated[int, typer.Option("--n", help="Strengths and weaknesses to list / 优势劣势个数")] = 3,
     peers: Annotated[str | None, typer.Option(help="Peers by hand, comma-separated / 指定对标省份")] = None,
     k: Annotated[int, typer.Option(help="Number of peers / 对标省份数")] = 5,
+    peer_method: Annotated[str, typer.Option(help="nearest|cluster: peers by structure / 对标方法")] = "nearest",
+    features: Annotated[str | None, typer.Option(help="Structural features, comma-separated (default log_gdp,gdp_per_resident,secondary_share,tertiary_share; or panel variables) / 结构特征")] = None,
     robustness: Annotated[Path | None, typer.Option(help="CSV of rank intervals (region_code, year, node, rank_p05, rank_median, rank_p95) / 排名区间")] = None,
     run: RunOpt = None, store: StoreOpt = None, data: DataOpt = None,
     out: OutOpt = Path("nqpf-output"),
@@ -120,7 +122,8 @@ def profile(
             task = prog.add_task("profiles / 省份画像", total=len(codes))
             for code in codes:
                 p = make_profile(result, code, year=year, n=n, robustness=rob)
-                pe = find_peers(result, code, panel=struct, year=p.year, k=k, peers=by_hand)
+                pe = find_peers(result, code, panel=struct, year=p.year, k=k, peers=by_hand, method=peer_method,
+                                features=[f.strip() for f in features.split(",") if f.strip()] if features else None)
                 gaps = peer_gaps(result, code, pe, year=p.year)
                 pri = priorities(result, code, year=p.year)
                 nar = narrate(p, pri)
@@ -168,7 +171,8 @@ def scenario(
             fid = doc.get("framework") if isinstance(doc, dict) else None
         result = _result(str(fid or "nqpf-three-elements"), run, store, data)
         rows, opts = read_scenario(file, result)
-        res = run_scenario(result, rows, out_of_range=out_of_range or str(opts.get("out_of_range", "clip")))
+        res = run_scenario(result, rows, out_of_range=out_of_range or str(opts.get("out_of_range", "clip")),
+                           linkage=opts.get("linkage"))
         folder = out / result.framework.id / "scenarios" / file.stem
         _write({"changes": res.changes, "effects": res.effects, "scores": res.scored.to_tidy(),
                 "out_of_range": res.out_of_range}, folder)

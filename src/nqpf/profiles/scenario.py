@@ -15,6 +15,7 @@ would move the bounds and so every province's score; that is a different questio
 Scenario files (YAML or CSV)::
 
     out_of_range: clip            # or extrapolate
+    linkage: {coef: 0.8, se: 0.2, outcome: hqd}   # optional: from a linkage model
     changes:
       - {region: Anhui, indicator: rd_to_gdp, years: "2018:2019", set: 2.5}
       - {region: 安徽, indicator: invention_patents_per_10k, relative: 0.2}
@@ -167,10 +168,10 @@ def read_scenario(path: str | Path, result: IndexResult) -> tuple[pd.DataFrame, 
     if not isinstance(doc, Mapping) or not isinstance(doc.get("changes"), list) or not doc["changes"]:
         raise ScenarioInputError(f"scenario file {p} must hold 'changes:' with a list of changes")
     opts = {k: v for k, v in doc.items() if k != "changes"}
-    bad = set(opts) - {"out_of_range", "framework", "name"}
+    bad = set(opts) - {"out_of_range", "framework", "name", "linkage"}
     if bad:
         raise ScenarioInputError(f"scenario file {p}: unknown key(s) {', '.join(sorted(map(str, bad)))}; "
-                                 "use changes, out_of_range, framework, name")
+                                 "use changes, out_of_range, framework, name, linkage")
     return changes_from_records(doc["changes"], result), opts
 
 
@@ -231,7 +232,8 @@ def _impossible(value: float, k: int, result: IndexResult, unit: str) -> str | N
 
 
 def run_scenario(result: IndexResult, changes: pd.DataFrame | Sequence[Mapping[str, Any]], *,
-                 out_of_range: str = "clip", peer_k: int = 5) -> ScenarioResult:
+                 out_of_range: str = "clip", peer_k: int = 5,
+                 linkage: Mapping[str, Any] | None = None) -> ScenarioResult:
     """Apply ``changes`` (rows from :func:`read_scenario` or YAML-style mappings) and score them.
 
     The changes are made to the indicator values as evaluated from the formulas; the fitted
@@ -297,6 +299,21 @@ def run_scenario(result: IndexResult, changes: pd.DataFrame | Sequence[Mapping[s
             eff.append({"region_code": r.region_code, "year": r.year, "node": n, "score_before": s0,
                         "score_after": s1, "score_change": s1 - s0, "rank_before": result.ranks[n][ti, ri],
                         "rank_after": scored.ranks[n][ti, ri]})
+    effects = pd.DataFrame(eff)
+    if linkage is not None:
+        try:
+            coef, se = float(linkage["coef"]), float(linkage["se"])
+        except (KeyError, TypeError, ValueError):
+            raise ScenarioInputError("linkage needs numbers coef and se (and optionally level, outcome)") from None
+        name = str(linkage.get("outcome", "hqd"))
+        at_root = effects["node"] == root
+        imp_t = implied_change(effects.loc[at_root, "score_change"].to_numpy(), coef, se,
+                              level=float(linkage.get("level", 0.9)))
+        for col, src in ((f"implied_{name}", "implied_change"), (f"implied_{name}_low", "low"),
+                         (f"implied_{name}_high", "high")):
+            effects.loc[at_root, col] = imp_t[src].to_numpy()
+        notes.append(f"implied change of {name}: coefficient {coef:g} (se {se:g}) per index unit, "
+                     f"{float(linkage.get('level', 0.9)):.0%} interval")
     mask = np.ones(result.index.shape, dtype=bool)
     for rec in changed.to_dict("records"):
         r = _Row(rec)
@@ -310,7 +327,7 @@ def run_scenario(result: IndexResult, changes: pd.DataFrame | Sequence[Mapping[s
         notes.append("other provinces' scores are unchanged (frozen scale); their ranks may move")
     if ch["imputed"].any():
         notes.append(f"{int(ch['imputed'].sum())} changed cell(s) were imputed in the original data")
-    return ScenarioResult(framework=result.framework.id, changes=ch, effects=pd.DataFrame(eff), scored=scored,
+    return ScenarioResult(framework=result.framework.id, changes=ch, effects=effects, scored=scored,
                           others_max_change=others, out_of_range=scored.out_of_range, notes=notes)
 
 
