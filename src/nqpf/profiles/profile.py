@@ -17,6 +17,7 @@ The views follow the innovation scoreboards:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -74,14 +75,38 @@ def resolve_year(result: IndexResult, year: int | None) -> int:
     return int(year)
 
 
+_CACHE: dict[int, dict[str, Any]] = {}
+
+
+def _cache(result: IndexResult) -> dict[str, Any]:
+    """Per-result memo of tree views (a result's tree never changes), dropped with the result."""
+    key = id(result)
+    if key not in _CACHE:
+        _CACHE[key] = {}
+        weakref.finalize(result, _CACHE.pop, key, None)
+    return _CACHE[key]
+
+
 def tree_info(result: IndexResult) -> dict[str, dict[str, Any]]:
     """Each kept node and indicator -> its tree row (``name_en, name_zh, level, kind, unit, direction, ...``)."""
-    return {str(r["node"]): {str(k): v for k, v in r.items()} for r in result.tree().to_dict("records")}
+    c = _cache(result)
+    if "tree_info" not in c:
+        c["tree"] = result.tree()
+        c["tree_info"] = {str(r["node"]): {str(k): v for k, v in r.items()} for r in c["tree"].to_dict("records")}
+    return dict(c["tree_info"])
 
 
 def dimension_of(result: IndexResult) -> dict[str, str]:
     """Each node and indicator -> the top-level dimension (child of the root) it belongs to."""
-    tree = result.tree()
+    c = _cache(result)
+    if "dimension_of" not in c:
+        c["dimension_of"] = _dimension_of(result)
+    return dict(c["dimension_of"])
+
+
+def _dimension_of(result: IndexResult) -> dict[str, str]:
+    tree_info(result)
+    tree = _cache(result)["tree"]
     parent = dict(zip(tree["node"], tree["parent"], strict=True))
     root = result.framework.root.id
     out = {}
