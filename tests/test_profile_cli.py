@@ -44,6 +44,19 @@ def test_profile_command(run_dir: Path, tmp_path: Path) -> None:
     assert set(gaps["peer_leader"]) <= {"340000", "420000", "430000"}
 
 
+def test_profile_all_writes_the_summary_page(run_dir: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["profile", "all", "--run", str(run_dir), "--peers", "Hubei,Hunan",
+                                   "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    base = tmp_path / "nqpf-three-elements" / "profiles"
+    assert len([d for d in base.iterdir() if d.is_dir()]) == 31
+    nar = pd.read_csv(base / "narratives.csv", dtype={"region_code": str})
+    assert nar["region_code"].nunique() == 31
+    page = (base / "summary.html").read_text(encoding="utf-8")
+    assert "Province profiles 2019" in page and "Anhui ranks 13th of 31" in page and "强劲型" in page
+    assert (base / "plotly.min.js").is_file() and '"../plotly.min.js"' in (base / "340000" / "figures.html").read_text()
+
+
 def test_scenario_command(run_dir: Path, tmp_path: Path) -> None:
     f = tmp_path / "more-rd.yaml"
     f.write_text("changes:\n  - {region: Anhui, indicator: rd_to_gdp, set: 2.5}\n", encoding="utf-8")

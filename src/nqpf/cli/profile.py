@@ -57,8 +57,9 @@ def _write(tables: dict[str, Any], folder: Path) -> None:
         t.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g")
 
 
-def _figures_html(path: Path, title: str, figs: list[Any]) -> None:
-    parts = [f.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False) for i, f in enumerate(figs)]
+def _figures_html(path: Path, title: str, figs: list[Any], js: str = "inline") -> None:
+    """Figures in one offline page; ``js`` is ``"inline"`` or the relative path of a local plotly.min.js."""
+    parts = [f.to_html(full_html=False, include_plotlyjs=js if i == 0 else False) for i, f in enumerate(figs)]
     path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
                     f"<h1>{title}</h1>{''.join(parts)}</body></html>", encoding="utf-8")
 
@@ -117,7 +118,12 @@ def profile(
         # a run folder keeps only the framework's variables; structural peers need the full panel
         struct = _store_panel(store, data) if run is not None and by_hand is None else None
         base = out / result.framework.id / "profiles"
-        narratives = []
+        base.mkdir(parents=True, exist_ok=True)
+        from plotly.offline import get_plotlyjs
+
+        (base / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")  # one local copy, pages work offline
+        narratives: dict[str, Any] = {}
+        made: dict[str, Any] = {}
         with Progress(console=console, transient=True) as prog:
             task = prog.add_task("profiles / 省份画像", total=len(codes))
             for code in codes:
@@ -127,7 +133,7 @@ def profile(
                 gaps = peer_gaps(result, code, pe, year=p.year)
                 pri = priorities(result, code, year=p.year)
                 nar = narrate(p, pri)
-                narratives.append(nar.to_frame())
+                narratives[code], made[code] = nar, p
                 folder = base / code
                 _write({"scores": p.to_tidy(), "indicators": p.indicators, "strengths": p.strengths,
                         "weaknesses": p.weaknesses, "performance": p.performance, "growth": p.growth,
@@ -136,7 +142,8 @@ def profile(
                         "actions": pri.actions, "narrative": nar.to_frame()}, folder)
                 (folder / "narrative.md").write_text(f"{nar.en}\n\n{nar.zh}\n", encoding="utf-8")
                 _figures_html(folder / "figures.html", f"{p.region_en} / {p.region_zh}",
-                              [charts.rank_trend(p), charts.strengths_weaknesses(p), charts.obstacles(pri)])
+                              [charts.rank_trend(p), charts.strengths_weaknesses(p), charts.obstacles(pri)],
+                              js="../plotly.min.js")
                 prog.advance(task)
         if len(codes) == 1:
             _print_profile(p, nar, pri)
@@ -146,7 +153,15 @@ def profile(
         else:
             import pandas as pd
 
-            _write({"narratives": pd.concat(narratives, ignore_index=True)}, base)
+            from nqpf.profiles.sections import profiles_section
+            from nqpf.report.html import write_summary
+            from nqpf.runs import run_meta
+            from nqpf.views import summary_view
+
+            _write({"narratives": pd.concat([n.to_frame() for n in narratives.values()], ignore_index=True)}, base)
+            page = write_summary(base / "summary.html", summary_view(result), meta=run_meta(result),
+                                 extra_sections=[profiles_section(made, narratives)])
+            console.print(f"summary / 摘要: {escape(page.resolve())}")
         console.print(f"[green]written / 已输出[/] {len(codes)} profile(s) -> {escape(base.resolve())}")
 
 
