@@ -48,7 +48,13 @@ def test_matrix_shape_and_range(view: InvestorView) -> None:
     assert view.matrix.shape == (31, 7) and list(view.matrix.columns) == list(SECTORS)
     assert view.matrix.notna().all().all()
     assert ((view.matrix >= 0) & (view.matrix <= 1)).all().all()
-    assert view.notes == []  # every item found in the panel
+    # every item is in the panel; the cells a province lacks are said, not hidden
+    assert view.notes == [
+        "digital: internet_penetration has no value for 350000; their component is the mean of its other items",
+        "strength: software_revenue_to_gdp has no value for 540000; their component is the mean of its other items",
+        "strength: it_services_to_gdp has no value for 540000; their component is the mean of its other items",
+        "strength: energy_intensity has no value for 540000; their component is the mean of its other items",
+    ]
     assert sum(view.weights.values()) == pytest.approx(1) and view.weights == DEFAULT_WEIGHTS
 
 

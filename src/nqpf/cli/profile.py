@@ -148,6 +148,8 @@ def profile(
         if len(codes) == 1:
             _print_profile(p, nar, pri)
             console.print(f"peers / 对标省份: {', '.join(pe.peers)}  ({pe.method})")
+            for note in pe.notes:
+                console.print(f"[yellow]note / 说明:[/] {escape(note)}")
             for a in pri.actions["text_en"].head(3):
                 console.print(f"  • {escape(a)}")
         else:

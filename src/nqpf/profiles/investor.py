@@ -275,6 +275,12 @@ def investor_view(panel: Panel, exposure: pd.DataFrame, *, regions: Sequence[str
                                     "source": "provincial government work reports (text/gwr_provincial), "
                                               "nqpf.innovation taxonomy", "normalised": _minmax(v, 1)}))
     items_df = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    gaps = items_df[items_df["value"].isna() & (items_df["component"] != "policy")]
+    for (comp_name, item), g in gaps.groupby(["component", "item"], sort=False):
+        note = (f"{comp_name}: {item} has no value for {', '.join(sorted(set(g['region_code'])))}; "
+                "their component is the mean of its other items")
+        if note not in notes:
+            notes.append(note)
     cs = items_df.groupby(["region_code", "sector", "component"], sort=False)["normalised"].mean().reset_index()
     cs = cs.rename(columns={"normalised": "score"})
     common = cs[cs["sector"] == "*"]
