@@ -157,10 +157,12 @@ def test_scenario_files_yaml_and_csv(res: IndexResult, tmp_path: Path) -> None:
     ({"region": "Anhui", "indicator": "rd_to_gdp", "set": "lots"}, "is not a number"),
     ({"region": "Anhui", "indicator": "rd_to_gdp", "reach": "the moon"}, "reach must be 'peer_leader'"),
     ({"region": "Anhui", "indicator": "rd_to_gdp", "set": 2, "colour": "red"}, "unknown key"),
+    ([{"region": "Anhui", "indicator": "rd_to_gdp", "set": 2}, {"region": "安徽", "indicator": "rd_to_gdp", "set": 3}],
+     "changed more than once"),
 ])
-def test_bad_scenario_input(res: IndexResult, change: dict, message: str) -> None:
+def test_bad_scenario_input(res: IndexResult, change: dict | list, message: str) -> None:
     with pytest.raises(ScenarioInputError, match=message):
-        run_scenario(res, [change])
+        run_scenario(res, change if isinstance(change, list) else [change])
 
 
 def test_bad_scenario_files(res: IndexResult, tmp_path: Path) -> None:

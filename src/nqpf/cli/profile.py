@@ -188,8 +188,10 @@ def scenario(
             fid = doc.get("framework") if isinstance(doc, dict) else None
         result = _result(str(fid or "nqpf-three-elements"), run, store, data)
         rows, opts = read_scenario(file, result)
+        need_struct = run is not None and any(k == "peer_leader" and not p for k, p in zip(rows["kind"], rows["peers"],
+                                                                                           strict=True))
         res = run_scenario(result, rows, out_of_range=out_of_range or str(opts.get("out_of_range", "clip")),
-                           linkage=opts.get("linkage"))
+                           linkage=opts.get("linkage"), panel=_store_panel(store, data) if need_struct else None)
         folder = out / result.framework.id / "scenarios" / file.stem
         _write({"changes": res.changes, "effects": res.effects, "scores": res.scored.to_tidy(),
                 "out_of_range": res.out_of_range}, folder)

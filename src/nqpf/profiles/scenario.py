@@ -37,6 +37,7 @@ import pandas as pd
 
 from nqpf.index.frozen import OUT_OF_RANGE, ScoredScenario, score_indicators
 from nqpf.index.result import IndexResult
+from nqpf.panel import Panel
 from nqpf.profiles.peers import find_peers
 from nqpf.profiles.profile import ProfileError
 
@@ -217,6 +218,11 @@ def _check_rows(rows: pd.DataFrame, result: IndexResult) -> pd.DataFrame:
             if not np.isfinite(v):
                 raise ScenarioInputError(f"{r.where}: {r.kind} value {r.value!r} is not a finite number")
     out["region_code"] = codes
+    dup = out[out.duplicated(["region_code", "year", "indicator"], keep=False)]
+    if len(dup):
+        d = dup.iloc[0]
+        raise ScenarioInputError(f"{d['indicator']} of {d['region']} {d['year']} is changed more than once "
+                                 f"({', '.join(map(str, dup['where']))}); give one change per cell")
     return out
 
 
@@ -233,7 +239,7 @@ def _impossible(value: float, k: int, result: IndexResult, unit: str) -> str | N
 
 def run_scenario(result: IndexResult, changes: pd.DataFrame | Sequence[Mapping[str, Any]], *,
                  out_of_range: str = "clip", peer_k: int = 5,
-                 linkage: Mapping[str, Any] | None = None) -> ScenarioResult:
+                 linkage: Mapping[str, Any] | None = None, panel: Panel | None = None) -> ScenarioResult:
     """Apply ``changes`` (rows from :func:`read_scenario` or YAML-style mappings) and score them.
 
     The changes are made to the indicator values as evaluated from the formulas; the fitted
@@ -261,7 +267,7 @@ def run_scenario(result: IndexResult, changes: pd.DataFrame | Sequence[Mapping[s
         elif r.kind == "relative":
             after, shown = before * (1 + float(r.value)), float(r.value)
         else:
-            peers = r.peers or find_peers(result, r.region_code, year=r.year, k=peer_k).peers
+            peers = r.peers or find_peers(result, r.region_code, panel=panel, year=r.year, k=peer_k).peers
             pcodes = [result.registry.resolve(p).code for p in peers]
             idx = [result.regions.index(c) for c in pcodes if c in result.regions]
             norm = result.normalised[ti, idx, k]
