@@ -98,3 +98,57 @@ def test_run_is_repeatable_and_takes_method_options(run_out, tmp_path: Path, dat
     tidy = pd.read_csv(tmp_path / "hqd-four-channels" / "scores.csv", dtype={"region_code": str})
     idx = tidy[tidy.node == "hqd_index"]
     assert idx["score"].between(1, 100).all()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--years", "2012-2019"], "cannot read years '2012-2019'; write a range as 2012:2019"),
+        (["--years", "2019:2012"], "years '2019:2012' run backwards"),
+        (["--years", "abc"], "cannot read years 'abc'"),
+        (["--years", "1990:1995"], "the panel has no data for years 1990-1995"),
+        (["--spec", "no-such-spec.yaml"], "spec file no-such-spec.yaml not found"),
+        (["-f", "no-such-framework"], "no-such-framework"),
+        (["--weighting", "magic"], "unknown method 'magic'"),
+    ],
+)
+def test_run_mistakes_get_one_line_and_exit_2(run_out, tmp_path: Path, args: list[str], message: str) -> None:
+    out, _ = run_out
+    res = CliRunner().invoke(app, ["run", "--store", str(out.parent / "s.duckdb"), "--out", str(tmp_path / "o"),
+                                   "--no-html", *args])
+    assert res.exit_code == 2, res.output
+    assert message in " ".join(res.output.split()), res.output
+    assert ("Traceback" not in res.output and res.exception is None) or isinstance(res.exception, SystemExit)
+
+
+def test_out_pointing_at_a_file_is_refused(run_out, tmp_path: Path) -> None:
+    out, _ = run_out
+    f = tmp_path / "file.txt"
+    f.write_text("x", encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", "--store", str(out.parent / "s.duckdb"), "--out", str(f)])
+    assert res.exit_code == 2 and "is a file; give a folder" in res.output
+
+
+def test_frameworks_listing_and_version(run_out) -> None:
+    out, _ = run_out
+    res = CliRunner().invoke(app, ["frameworks", "--store", str(out.parent / "s.duckdb")])
+    assert res.exit_code == 0, res.output
+    for fid in list_frameworks():
+        assert fid in res.output
+    assert "2010-2019" in res.output  # three-elements' window on the real data
+    v = CliRunner().invoke(app, ["--version"])
+    assert v.exit_code == 0 and v.output.startswith("nqpf ")
+
+
+def test_run_folder_holds_what_load_run_needs(run_out) -> None:
+    from nqpf.runs import load_run
+
+    out, _ = run_out
+    res = load_run(out / "nqpf-three-elements")
+    tidy = pd.read_csv(out / "nqpf-three-elements" / "scores.csv", dtype={"region_code": str})
+    idx = tidy[(tidy.node == "nqpf_index") & (tidy.year == res.years[-1])].set_index("region_code")["score"]
+    assert idx.round(6).to_dict() == pd.Series(res.index[-1], index=res.regions).round(6).to_dict()
+    w = pd.read_csv(out / "nqpf-three-elements" / "weights.csv")
+    assert w[w["node"].isin(res.indicators)]["effective_weight"].sum() == pytest.approx(1.0, abs=1e-5)
+    html = (out / "nqpf-three-elements" / "summary.html").read_text(encoding="utf-8")
+    assert "Weight in the index" in html and "Real data per year" in html

@@ -18,12 +18,16 @@ from importlib import import_module
 from typing import Any
 
 from nqpf.errors import NqpfError
-from nqpf.panel import Panel
-from nqpf.regions import REGISTRY, Region, RegionRegistry
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Panel": "nqpf.panel",
+    "REGISTRY": "nqpf.regions",
+    "Region": "nqpf.regions",
+    "RegionRegistry": "nqpf.regions",
+    "load_run": "nqpf.runs",
+    "write_run": "nqpf.runs",
     "Store": "nqpf.data.store",
     "build_index": "nqpf.index.build",
     "CompositeIndex": "nqpf.index.build",
@@ -34,11 +38,12 @@ _LAZY = {
     "measure_exposure": "nqpf.innovation",
 }
 
-__all__ = ["REGISTRY", "NqpfError", "Panel", "Region", "RegionRegistry", *_LAZY]
+__all__ = ["NqpfError", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
-    """Load the heavier entry points (DuckDB, the engine, jieba) only when first used."""
+    """Load every entry point (pandas, DuckDB, the engine, jieba) only when first used, so that
+    ``import nqpf`` and ``nqpf --help`` start fast."""
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'nqpf' has no attribute {name!r}")

@@ -176,9 +176,9 @@ class Panel:
         ys = [int(y) for y in years] if years is not None else self.years
         values = np.full((len(ys), len(rs), len(vs)), np.nan)
         obs = self._obs[self._obs["variable"].isin(vs)]
-        ti = pd.Index(ys).get_indexer(pd.Index(obs["year"]))
-        ri = pd.Index(rs).get_indexer(pd.Index(obs["region_code"]))
-        vi = pd.Index(vs).get_indexer(pd.Index(obs["variable"]))
+        ti = _positions(obs["year"], ys)
+        ri = _positions(obs["region_code"], rs)
+        vi = _positions(obs["variable"], vs)
         keep = (ti >= 0) & (ri >= 0) & (vi >= 0)
         values[ti[keep], ri[keep], vi[keep]] = obs["value"].to_numpy()[keep]
         return PanelArray(values, ys, rs, vs)
@@ -187,3 +187,11 @@ class Panel:
         """Variables x years table of how many regions have a value."""
         tab = self._obs.groupby(["variable", "year"])["region_code"].nunique().unstack(fill_value=0)
         return tab.sort_index()
+
+
+def _positions(column: pd.Series, axis: Sequence[object]) -> np.ndarray:
+    """Position of each value of ``column`` on ``axis`` (-1 if absent): factorise the column
+    (hashing once), then look only its distinct values up (fast for millions of rows)."""
+    codes, uniques = pd.factorize(column, sort=False)
+    where = pd.Index(list(axis)).get_indexer(pd.Index(np.asarray(uniques, dtype=object)))
+    return np.where(codes >= 0, where[codes], -1)

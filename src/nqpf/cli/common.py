@@ -22,14 +22,18 @@ def escape(value: object) -> str:
     """``str(value)`` safe inside Rich markup: brackets escaped, control characters as ``\\xNN``."""
     s = str(value)
     if not s.isprintable():
-        s = "".join(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
-                    if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") else ch for ch in s)
+        s = "".join(_code(ch) if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") else ch for ch in s)
     return _markup_escape(s)
+
+
+def _code(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
     """Print one line ``error / 错误: message`` and exit with ``code`` (2: a user's mistake)."""
-    console.print(f"[red]error / 错误:[/] {escape(message)}")
+    one_line = "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    console.print(f"[red]error / 错误:[/] {escape(one_line)}", soft_wrap=True)
     raise typer.Exit(code)
 
 

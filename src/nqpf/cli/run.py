@@ -65,8 +65,6 @@ def frameworks(
     store: Annotated[Path | None, typer.Option(help="Store whose data set the years shown (default per-user) / 数据库文件")] = None,
 ) -> None:
     """List the shipped frameworks with their version, indicators and the years the data allow."""
-    from rich.table import Table
-
     from nqpf import services
     from nqpf.data.store import Store
 
@@ -74,14 +72,14 @@ def frameworks(
         with Store(store) as st:
             panel = None if st.is_empty() else st.panel()
         tab = services.frameworks_table(panel)
-    table = Table(title="Shipped frameworks / 内置指标体系")
-    for col in ("framework", "version", "name", "dimensions 维度", "indicators 指标", "years 年份"):
-        table.add_column(col)
+    console.print("[bold]Shipped frameworks / 内置指标体系[/]")
     for r in tab.to_dict("records"):
-        table.add_row(_esc(r["framework"]), _esc(r["version"]), _esc(f"{r['name_en']}\n{r['name_zh']}"),
-                      str(r["dimensions"]), f"{r['indicators']}: {_esc(r['indicator_ids'])}",
-                      _esc(r["years"] or "(import data to see / 导入数据后显示)"))
-    console.print(table)
+        years = r["years"] or "(import data to see / 导入数据后显示)"
+        console.print(f"\n[bold]{_esc(r['framework'])}[/] v{_esc(r['version'])}  {_esc(r['name_en'])} / {_esc(r['name_zh'])}",
+                      soft_wrap=True)
+        console.print(f"  years 年份: {_esc(years)}; {r['dimensions']} dimensions 维度, {r['indicators']} indicators 指标",
+                      soft_wrap=True)
+        console.print(f"  {_esc(r['indicator_ids'])}", soft_wrap=True)
 
 
 def _esc(text: str) -> str:

@@ -18,6 +18,9 @@ from nqpf.years import YearsError, parse_years
 
 __all__ = ["STEP_NAMES", "Tree", "YearsError", "first_changed_step", "parse_years"]
 
+#: weighting methods fitted on the data (the rest are given: equal, user, AHP)
+DATA_DRIVEN = ("entropy", "critic", "pca", "combined", "entropy_global")
+
 #: the steps of a construction, in order (each is a class in :mod:`nqpf.index.steps`)
 STEP_NAMES = ("indicators", "screen", "impute", "treat", "normalise", "weight", "aggregate", "rank")
 
@@ -129,9 +132,14 @@ class Tree:
             key = {"impute": "imputation", "treat": "treatment", "normalise": "normalisation"}[step]
             part = {i: self.indicator_step(spec, key, i) for i in self.indicators}
         elif step == "weight":
-            # weights of upper nodes are fitted on aggregated child scores: aggregation counts
-            part = {n: [self.node_step(spec, "weighting", n), self.node_step(spec, "aggregation", n)]
-                    for n in self.nodes}
+            # data-driven weights of an upper node are fitted on its child nodes' aggregated scores,
+            # so those children's aggregation belongs to this step too
+            part = {}
+            for n in self.nodes:
+                w = self.node_step(spec, "weighting", n)
+                fed = [self.node_step(spec, "aggregation", c) for c in self.children[n] if self.is_node(c)] \
+                    if w.get("method") in DATA_DRIVEN else []
+                part[n] = [w, fed]
         elif step == "aggregate":
             part = {n: self.node_step(spec, "aggregation", n) for n in self.nodes}
         else:

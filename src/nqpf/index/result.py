@@ -204,7 +204,9 @@ class IndexResult:
             rank[j * t * r:(j + 1) * t * r] = self.ranks[nd].reshape(-1)
 
         def cat(idx: np.ndarray, labels: Sequence[str]) -> Any:
-            return pd.array(np.asarray(list(labels), dtype=object)[idx], dtype="str")
+            import pyarrow as pa  # take from the few labels: no per-row Python strings
+
+            return pd.Series(pa.array(list(labels), type=pa.large_string()).take(pa.array(idx)), dtype="str").array
 
         df = pd.DataFrame({
             "region_code": cat(codes_idx, self.regions),

@@ -96,14 +96,22 @@ def make_spec(base: Mapping[str, Any] | None = None, **changes: Any) -> dict[str
     given as a dict replaces only the keys it names; pass ``{"method": ..., ...}`` in full
     when switching methods with different parameters.
     """
-    spec = _merge(DEFAULT_SPEC, _shorthand(base or {}))
-    for step, val in _shorthand(changes).items():
+    spec = copy.deepcopy(DEFAULT_SPEC)
+    for layer in (_shorthand(base or {}), _shorthand(changes)):
+        spec = _apply(spec, layer)
+    validate_spec(spec)
+    return spec
+
+
+def _apply(spec: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``changes``; a step switching to another method starts from its own parameters
+    (so a spec read back from a result builds the same as the result: ``make_spec`` is idempotent)."""
+    for step, val in changes.items():
         is_step = step in CHOICES or step == "weighting_upper"
         if is_step and isinstance(val, Mapping) and val.get("method", spec[step].get("method")) != spec[step].get("method"):
             spec[step] = dict(val)  # a new method starts from its own parameters
             continue
         spec = _merge(spec, {step: val})
-    validate_spec(spec)
     return spec
 
 

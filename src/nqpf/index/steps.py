@@ -142,16 +142,18 @@ class IndicatorsStep(Step):
 
     def apply(self, ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         fw = ctx.framework
-        cube_all = fw.evaluate(ctx.panel, years=params["years_all"], regions=params["regions"])
-        years_all = list(params["years_all"])
+        axis = sorted(set(ctx.panel.years) | set(params["years_all"]))
+        cube_all = fw.evaluate(ctx.panel, years=axis, regions=params["regions"])
         if params["explicit_years"]:
-            years = years_all
+            years = list(params["years_all"])
         else:
-            years = _pick_years(cube_all.values, years_all, float(ctx.spec["year_coverage"]))
-        t0 = years_all.index(years[0])
-        raw = cube_all.values[t0 : t0 + len(years)]
+            years = _pick_years(cube_all.values, axis, float(ctx.spec["year_coverage"]))
+        raw = cube_all.values[[axis.index(y) for y in years]]
         indicators = list(cube_all.variables)
+        has = np.any(~np.isnan(cube_all.values), axis=1)  # (T_all, K)
+        span = {ind: [axis[i] for i in np.flatnonzero(has[:, k])] for k, ind in enumerate(indicators)}
         return {"raw": raw, "years": list(years), "regions": list(params["regions"]), "indicators": indicators,
+                "data_years": {k: [v[0], v[-1]] if v else [] for k, v in span.items()},
                 "data_hash": data_hash(raw, years, params["regions"], indicators)}
 
 
@@ -193,7 +195,7 @@ class ScreenStep(Step):
         if dropped and not ctx.spec.get("allow_drop"):
             raise IndexBuildError(
                 f"{ctx.framework.id}: too little data in {ind['years'][0]}-{ind['years'][-1]} for "
-                + "; ".join(f"{n} ({_years_with_data(raw[:, :, names.index(n)], ind['years'])}, "
+                + "; ".join(f"{n} ({_years_with_data(ind['data_years'].get(n) or [])}, "
                             f"coverage {cov[names.index(n)]:.0%} < {thr[names.index(n)]:.0%})" for n in dropped)
                 + ". Choose years with data, or pass allow_drop to build a variant without them"
             )
@@ -215,11 +217,10 @@ class ScreenStep(Step):
                 "raw": ctx["indicators"].data["raw"][:, :, keep], "screened_out": screened}
 
 
-def _years_with_data(col: np.ndarray, years: Sequence[int]) -> str:
-    have = [y for y, row in zip(years, col, strict=True) if np.any(~np.isnan(row))]
-    if not have:
-        return "no data in these years"
-    return f"data {have[0]}-{have[-1]}" if len(have) > 1 else f"data {have[0]}"
+def _years_with_data(span: Sequence[int]) -> str:
+    if not span:
+        return "no data in any year"
+    return f"data {span[0]}-{span[1]}" if span[1] != span[0] else f"data {span[0]} only"
 
 
 class ImputeStep(Step):
