@@ -11,9 +11,20 @@ scenarios and the investor view, all computed from an :class:`~nqpf.index.result
 * :mod:`~nqpf.profiles.charts` -- Plotly figures.
 """
 
+from nqpf.profiles.investor import InvestorError, InvestorView, investor_view, sector_text_exposure
+from nqpf.profiles.narrative import Narrative, narrate
 from nqpf.profiles.peers import Peers, find_peers, peer_gaps
 from nqpf.profiles.priorities import Priorities, priorities
 from nqpf.profiles.profile import PERFORMANCE_GROUPS, Profile, ProfileError, profile, profiles
+from nqpf.profiles.scenario import (
+           ScenarioInputError,
+           ScenarioResult,
+           implied_change,
+           read_scenario,
+           run_scenario,
+)
 
-__all__ = ["PERFORMANCE_GROUPS", "Peers", "Priorities", "Profile", "ProfileError", "find_peers", "peer_gaps",
-           "priorities", "profile", "profiles"]
+__all__ = ["PERFORMANCE_GROUPS", "InvestorError", "InvestorView", "Narrative", "Peers", "Priorities", "Profile",
+           "ProfileError", "ScenarioInputError", "ScenarioResult", "find_peers", "implied_change", "investor_view",
+           "narrate", "peer_gaps", "priorities", "profile", "profiles", "read_scenario", "run_scenario",
+           "sector_text_exposure"]
