@@ -170,13 +170,17 @@ class Profile:
     @property
     def index_row(self) -> pd.Series:
         """The index score and rank in ``year``."""
-        s = self.scores
-        return s[(s["year"] == self.year) & (s["node"] == self.root)].iloc[0]
+        if "_index_row" not in self.__dict__:
+            s = self.scores
+            self.__dict__["_index_row"] = s[(s["year"] == self.year) & (s["node"] == self.root)].iloc[0]
+        return self.__dict__["_index_row"]
 
     @property
     def group(self) -> pd.Series:
         """The performance-group row of ``year``."""
-        return self.performance[self.performance["year"] == self.year].iloc[0]
+        if "_group" not in self.__dict__:
+            self.__dict__["_group"] = self.performance[self.performance["year"] == self.year].iloc[0]
+        return self.__dict__["_group"]
 
     def to_tidy(self) -> pd.DataFrame:
         """``region_code, year, node, score, rank`` plus names, for export."""
@@ -199,16 +203,17 @@ class Profile:
 
 def _scores_table(result: IndexResult, ri: int) -> pd.DataFrame:
     tree = tree_info(result)
-    frames = []
-    for node in result.node_ids():
-        t = tree[node]
-        frames.append(pd.DataFrame({
-            "year": result.years, "node": node, "name_en": t["name_en"],
-            "name_zh": t["name_zh"], "level": int(t["level"]), "kind": t["kind"],
-            "score": result.scores[node][:, ri], "rank": result.ranks[node][:, ri],
-            "n_regions": np.sum(np.isfinite(result.scores[node]), axis=1),
-        }))
-    return pd.concat(frames, ignore_index=True)
+    nodes = result.node_ids()
+    t = len(result.years)
+    rows = [tree[n] for n in nodes]
+    return pd.DataFrame({
+        "year": np.tile(np.asarray(result.years), len(nodes)), "node": np.repeat(nodes, t),
+        "name_en": np.repeat([r["name_en"] for r in rows], t), "name_zh": np.repeat([r["name_zh"] for r in rows], t),
+        "level": np.repeat([int(r["level"]) for r in rows], t), "kind": np.repeat([r["kind"] for r in rows], t),
+        "score": np.concatenate([result.scores[n][:, ri] for n in nodes]),
+        "rank": np.concatenate([result.ranks[n][:, ri] for n in nodes]),
+        "n_regions": np.concatenate([np.sum(np.isfinite(result.scores[n]), axis=1) for n in nodes]),
+    })
 
 
 def _indicator_table(result: IndexResult, ri: int, ti: int) -> pd.DataFrame:
