@@ -122,3 +122,12 @@ def test_bad_investor_input(panel: Panel, exposure: pd.DataFrame, view: Investor
         investor_view(panel, exposure, weights={"policy": -1})
     with pytest.raises(InvestorError, match="unknown sector"):
         view.top("steel")
+
+
+def test_investor_section_for_the_summary_page(view: InvestorView) -> None:
+    from nqpf.profiles.sections import investor_section
+
+    sid, en, zh, html = investor_section(view, {"110000": "Beijing <北京>"}, top=2)
+    assert (sid, en, zh) == ("investor", "Investor view", "投资视角")
+    assert "AI and big data / 人工智能与大数据" in html and "Beijing &lt;北京&gt;" in html
+    assert "<script src" not in html  # the page carries plotly.js once
