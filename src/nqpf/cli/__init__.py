@@ -8,6 +8,7 @@ from nqpf.cli import check as _check
 from nqpf.cli import data as _data
 from nqpf.cli import fetch as _fetch
 from nqpf.cli import innovation as _innovation
+from nqpf.cli import profile as _profile
 from nqpf.cli import run as _run
 
 app = typer.Typer(
@@ -39,6 +40,9 @@ _data.app.command("check", help="Flag breaks, jumps, outliers, gaps and mixed vi
 app.add_typer(_data.app, name="data", help="Import, list and inspect statistics / 导入与查看数据")
 app.add_typer(_innovation.app, name="innovation", help="Innovation qualifier and text exposure / 创新认定与文本测度")
 app.command("run", help="Build the shipped indices and write outputs / 构建指数并输出结果")(_run.run)
+app.command("profile", help="Province profile: ranks, strengths, peers, priorities / 省份画像")(_profile.profile)
+app.command("scenario", help="What-if scenario on the frozen scale / 情景模拟")(_profile.scenario)
+app.command("invest", help="Investor view: province x sector opportunities / 投资视角")(_profile.invest)
 app.command("frameworks", help="List the shipped frameworks / 列出内置指标体系")(_run.frameworks)
 
 
