@@ -86,7 +86,7 @@ def main() -> None:
     a = ap.parse_args()
     panel = Panel(pd.read_csv(DATA / "panel" / "provinces.csv", dtype={"region_code": str}),
                   pd.read_csv(DATA / "panel" / "variables.csv"))
-    res = build_index("nqpf-three-elements", panel)
+    res = build_index("nqpf-three-elements@1.0", panel)
     codes = res.regions[: a.regions]
     t_n, g_n = median_time(lambda: nqpf_gains(res, codes), a.repeat)
     t_b, g_b = median_time(lambda: naive_gains(res, codes), max(1, min(a.repeat, 3)))

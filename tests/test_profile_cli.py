@@ -19,7 +19,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
                   pd.read_csv(data_dir / "panel" / "variables.csv"))
     out = tmp_path_factory.mktemp("run")
-    write_run(build_index("nqpf-three-elements", panel), out, html=False)
+    write_run(build_index("nqpf-three-elements@1.0", panel), out, html=False)
     return out / "nqpf-three-elements"
 
 

@@ -27,7 +27,7 @@ def panel(data_dir: Path) -> Panel:
 
 @pytest.fixture(scope="module")
 def res(panel: Panel) -> IndexResult:
-    return build_index("nqpf-three-elements", panel)
+    return build_index("nqpf-three-elements@1.0", panel)
 
 
 @pytest.fixture(scope="module")

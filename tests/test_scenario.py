@@ -82,7 +82,7 @@ def test_relative_and_cost_direction(toy: IndexResult) -> None:
 def res(data_dir: Path) -> IndexResult:
     panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
                   pd.read_csv(data_dir / "panel" / "variables.csv"))
-    return build_index("nqpf-three-elements", panel)
+    return build_index("nqpf-three-elements@1.0", panel)
 
 
 def test_unchanged_scenario_gives_the_original_scores(res: IndexResult) -> None:
