@@ -7,6 +7,7 @@ import typer
 from nqpf.cli import data as _data
 from nqpf.cli import fetch as _fetch
 from nqpf.cli import innovation as _innovation
+from nqpf.cli import robustness as _robustness
 from nqpf.cli import run as _run
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ _data.app.command("fetch", help="Fetch a series from a public API into the store
 app.add_typer(_data.app, name="data", help="Import, list and inspect statistics / 导入与查看数据")
 app.add_typer(_innovation.app, name="innovation", help="Innovation qualifier and text exposure / 创新认定与文本测度")
 app.command("run", help="Build the shipped indices and write outputs / 构建指数并输出结果")(_run.run)
+app.command("robustness", help="Rank uncertainty and Sobol sensitivity / 稳健性与敏感性分析")(_robustness.robustness)
 
 
 def main() -> None:
