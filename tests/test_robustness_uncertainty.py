@@ -96,16 +96,36 @@ def test_uncertainty_on_the_real_panel(nominal) -> None:  # type: ignore[no-unty
 
 
 def test_same_seed_same_bytes_local_and_dask(nominal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from nqpf.robustness.dask_backend import start_cluster
+
     spec = _spec(nominal)
-    outs = []
-    for kw in ({}, {"workers": 1}, {"workers": 2}):
+
+    def run(**kw) -> bytes:  # type: ignore[no-untyped-def]
         ua = uncertainty(nominal, spec, n=2500, seed=5, **kw)  # three blocks of draws
-        p = tmp_path / f"{len(outs)}.csv"
-        pd.concat([ua.ranks, ua.draws], axis=1).to_csv(p, index=False)
-        outs.append(p.read_bytes())
-    assert outs[0] == outs[1] == outs[2]
-    other = uncertainty(nominal, spec, n=2500, seed=6)
-    assert not other.draws.equals(ua.draws)
+        p = tmp_path / "out.csv"
+        pd.concat([ua.ranks, ua.pairs, ua.draws], axis=1).to_csv(p, index=False)
+        return p.read_bytes()
+
+    local = run()
+    client = start_cluster(2)  # one cluster (starting one is slow on a busy machine), 2 then 1 workers
+    try:
+        addr = client.scheduler.address
+        two = run(scheduler=addr)
+        client.cluster.scale(1)
+        t0 = time.time()
+        while len(client.scheduler_info()["workers"]) != 1 and time.time() - t0 < 60:
+            time.sleep(0.2)
+        assert len(client.scheduler_info()["workers"]) == 1
+        one = run(scheduler=addr)
+    finally:
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+    assert local == one == two
+    other = uncertainty(nominal, spec, n=300, seed=6)
+    assert not other.draws.equals(uncertainty(nominal, spec, n=300, seed=5).draws)
 
 
 @pytest.mark.parametrize(("factor", "message"), [
@@ -141,3 +161,22 @@ def test_compare_constructions(nominal) -> None:  # type: ignore[no-untyped-def]
     same = compare(nominal, nominal)
     assert (same.correlations["spearman"] == 1).all() and (same.table["shift"] == 0).all()
     assert len(c.figure().data) == 1
+
+
+def test_fast_rank_statistics_equal_numpy() -> None:
+    rng = np.random.default_rng(0)
+    s = rng.random((501, 3, 31)).round(2)  # rounding makes ties
+    s[5, 0, 3] = np.nan
+    from nqpf.index.steps import rank_desc
+    from nqpf.robustness.uncertainty import ranks_of_draws
+
+    ranks = rank_desc(s)
+    np.testing.assert_array_equal(ranks_of_draws(s), ranks)
+    stats, _ = rank_statistics(s, s[0], ranks[0])
+    np.testing.assert_allclose(stats["median_rank"], np.nanpercentile(ranks, 50, axis=0))
+    np.testing.assert_allclose(stats["rank_p05"], np.nanpercentile(ranks, 5, axis=0))
+    np.testing.assert_allclose(stats["rank_p95"], np.nanpercentile(ranks, 95, axis=0))
+    np.testing.assert_allclose(stats["mean_rank"], np.nanmean(ranks, axis=0))
+    np.testing.assert_allclose(stats["top10_share"], (ranks <= 10).sum(axis=0) / (~np.isnan(ranks)).sum(axis=0))
+    p = pair_probabilities(ranks)
+    np.testing.assert_allclose(p[1, 2, 7], np.mean(ranks[:, 1, 2] < ranks[:, 1, 7]))

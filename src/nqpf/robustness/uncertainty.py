@@ -108,32 +108,68 @@ class UncertaintyResult:
         return rank_uncertainty_figure(self.ranks, node=node, year=year)
 
 
-def rank_statistics(scores: np.ndarray, nominal_scores: np.ndarray, nominal_ranks: np.ndarray) -> dict[str, np.ndarray]:
-    """Per (T, R) cell statistics of ``(N, T, R)`` draw scores: ranks within each draw and year."""
-    ranks = rank_desc(scores)
-    nan = bool(np.isnan(ranks).any())
-    pct = np.nanpercentile if nan else np.percentile
-    mean = np.nanmean if nan else np.mean
-    with np.errstate(invalid="ignore"):
-        rp = pct(ranks, [5.0, 50.0, 95.0], axis=0)
+def ranks_of_draws(scores: np.ndarray) -> np.ndarray:
+    """Ranks along the last axis (1 = best, ties share the lower rank, NaN stays NaN), equal to
+    :func:`nqpf.index.steps.rank_desc`: two argsorts, and ``rank_desc`` for the rows with ties."""
+    x = np.asarray(scores, dtype=float)
+    filled = np.where(np.isnan(x), -np.inf, x)
+    order = np.argsort(-filled, axis=-1, kind="stable")
+    ranks = np.argsort(order, axis=-1).astype(float) + 1.0
+    srt = np.take_along_axis(filled, order, axis=-1)
+    ties = (srt[..., 1:] == srt[..., :-1]).any(axis=-1)
+    if ties.any():
+        ranks[ties] = rank_desc(x[ties])
+    ranks[np.isnan(x)] = np.nan
+    return ranks
+
+
+def _order_stat(cum: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The ``j``-th smallest rank (0-based) of each cell from cumulative rank counts ``cum``."""
+    return (cum <= j[:, None]).sum(axis=1) + 1.0
+
+
+def rank_statistics(scores: np.ndarray, nominal_scores: np.ndarray, nominal_ranks: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per (T, R) cell statistics of ``(N, T, R)`` draw scores, with the ranks of each draw and year.
+
+    Rank percentiles are the type-7 percentiles of the draws' integer ranks, read from their
+    counts per cell (equal to ``np.percentile``; tests check it).
+    """
+    ranks = ranks_of_draws(scores)
+    n, t, r = ranks.shape
+    ok = ~np.isnan(ranks)
+    cell = np.broadcast_to(np.arange(t * r).reshape(t, r), ranks.shape)[ok]
+    counts = np.bincount(cell * r + ranks[ok].astype(np.int64) - 1, minlength=t * r * r).reshape(t * r, r)
+    valid = counts.sum(axis=1)
+    cum = np.cumsum(counts, axis=1)
+    stats: dict[str, np.ndarray] = {"nominal_rank": nominal_ranks, "nominal_score": nominal_scores}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, q in (("rank_p05", 0.05), ("median_rank", 0.5), ("rank_p95", 0.95)):
+            h = (valid - 1) * q
+            lo = np.floor(h)
+            x_lo = _order_stat(cum, lo)
+            x_hi = _order_stat(cum, np.minimum(lo + 1, np.maximum(valid - 1, 0)))
+            stats[name] = np.where(valid > 0, x_lo + (h - lo) * (x_hi - x_lo), np.nan).reshape(t, r)
+        stats["mean_rank"] = ((counts * np.arange(1, r + 1)).sum(axis=1) / valid).reshape(t, r)
+        pct = np.nanpercentile if bool(np.isnan(scores).any()) else np.percentile
         sp = pct(scores, [5.0, 95.0], axis=0)
-        valid = np.maximum((~np.isnan(ranks)).sum(axis=0), 1)
-        return {
-            "nominal_rank": nominal_ranks, "nominal_score": nominal_scores,
-            "median_rank": rp[1], "mean_rank": mean(ranks, axis=0),
-            "rank_p05": rp[0], "rank_p95": rp[2], "score_p05": sp[0], "score_p95": sp[1],
-            "top5_share": (ranks <= 5).sum(axis=0) / valid, "top10_share": (ranks <= 10).sum(axis=0) / valid,
-        }, ranks
+        stats["score_p05"], stats["score_p95"] = sp[0], sp[1]
+        stats["top5_share"] = (cum[:, min(4, r - 1)] / np.maximum(valid, 1)).reshape(t, r)
+        stats["top10_share"] = (cum[:, min(9, r - 1)] / np.maximum(valid, 1)).reshape(t, r)
+    order = ["nominal_rank", "nominal_score", "median_rank", "mean_rank", "rank_p05", "rank_p95", "score_p05",
+             "score_p95", "top5_share", "top10_share"]
+    return {k: stats[k] for k in order}, ranks
 
 
 def pair_probabilities(ranks: np.ndarray) -> np.ndarray:
     """``(T, R, R)``: share of draws where region ``a`` ranks strictly above (better than) ``b``."""
     n, t, r = ranks.shape
     out = np.empty((t, r, r))
+    x = np.where(np.isnan(ranks), np.inf, ranks).astype(np.float32)
     for ti in range(t):
-        x = ranks[:, ti, :]
-        out[ti] = (x[:, :, None] < x[:, None, :]).sum(axis=0) / n
-    return out
+        xt = np.ascontiguousarray(x[:, ti, :])
+        for a in range(r):
+            out[ti, a] = np.count_nonzero(xt[:, a:a + 1] < xt, axis=0)
+    return out / n
 
 
 def uncertainty(
