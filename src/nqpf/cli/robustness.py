@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from nqpf.errors import NqpfError
+from nqpf.panel import Panel
 
 
 def _err(message: str) -> typer.Exit:
@@ -19,7 +20,7 @@ def _err(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _panel(store: Path | None, data: Path | None):  # type: ignore[no-untyped-def]
+def _panel(store: Path | None, data: Path | None) -> Panel:
     """The stored panel; imports the real data folder first when the store is empty (as ``nqpf run``)."""
     from nqpf.data.store import Store
     from nqpf.settings import default_data_dir

@@ -137,7 +137,8 @@ def _evaluate(result: IndexResult, tree: Tree, names: list[str], excl: np.ndarra
         amethod = aconf.get("method", "arithmetic")
         cache: list[np.ndarray] = []
 
-        def stack_of(children: list[str] = children) -> np.ndarray:  # (V, T, R, C), built once if needed
+        def stack_of(children: list[str] = children, cache: list[np.ndarray] = cache) -> np.ndarray:
+            """The children's values (V, T, R, C), built once and only if a step needs them."""
             if not cache:
                 cache.append(np.stack([values(c) for c in children], axis=-1))
             return cache[0]
@@ -207,7 +208,7 @@ def _loop_aggregate(vals: Sequence[np.ndarray], w: np.ndarray, method: str, p: f
             bad = valid & ~ok & (wc > 0)
             if bad.any():
                 need = "every value > 0" if method == "geometric" or (p is not None and p <= 0) else "every value >= 0"
-                agg._require(np.where(bad, x, np.nan)[..., None], np.zeros(x.shape + (1,), dtype=bool), need,
+                agg._require(np.where(bad, x, np.nan)[..., None], np.zeros((*x.shape, 1), dtype=bool), need,
                              [names[j]], method if method == "geometric" else f"generalized (p={p:g})")
             x = np.where(valid & ok, x, 1.0)
             term = np.log(x) if method == "geometric" else x ** p
@@ -232,18 +233,18 @@ def _shared_aggregate(x: np.ndarray, w: np.ndarray, method: str, p: float | None
     observed ones renormalised, exactly as there; a weight of 0 leaves a column out."""
     method, p = _power(method, p)
     valid = ~np.isnan(x)
-    used = (w > 0).any(axis=0)  # columns some variant weighs: only those must meet the method's domain
+    used = np.asarray((w > 0).any(axis=0), dtype=bool)  # columns some variant weighs: only those must meet the method's domain
     if method == "arithmetic":
         term = np.where(valid, x, 0.0)
     elif method == "geometric":
-        agg._require(x[..., used], x[..., used] > 0, "every value > 0", [n for n, u in zip(names, used, strict=True) if u],
+        agg._require(x[..., used], x[..., used] > 0, "every value > 0", [n for n, u in zip(names, used.tolist(), strict=True) if u],
                      "geometric")
         term = np.log(np.where(valid & (x > 0), x, 1.0))
     else:
         assert p is not None
         ok = x >= 0 if p > 0 else x > 0
         agg._require(x[..., used], ok[..., used], "every value >= 0" if p > 0 else "every value > 0",
-                     [n for n, u in zip(names, used, strict=True) if u], f"generalized (p={p:g})")
+                     [n for n, u in zip(names, used.tolist(), strict=True) if u], f"generalized (p={p:g})")
         term = np.where(valid & ok, x, 1.0) ** p
     t, r, c = x.shape
     wt = np.ascontiguousarray(w.T)  # (C, V)

@@ -9,7 +9,7 @@ the backend and the number of workers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,10 +33,6 @@ def run_block(evaluator: Evaluator, block: Block) -> tuple[dict[str, np.ndarray]
     return evaluator.evaluate(u), u, evaluator.rebuilds
 
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    return bar, label, total
-
-
 def evaluate(
     result: IndexResult,
     spec: UncertaintySpec,
@@ -54,7 +50,13 @@ def evaluate(
     outs: list[tuple[dict[str, np.ndarray], np.ndarray, int] | None] = [None] * len(blocks)
     bar = None
     if progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         bar.start()

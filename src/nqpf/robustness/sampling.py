@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from nqpf.robustness.spec import Choice, Exclusion, FrameworkChoice, UncertaintySpec, WeightNoise, _levels
+from nqpf.robustness.spec import (
+    Choice,
+    Exclusion,
+    FrameworkChoice,
+    UncertaintySpec,
+    WeightNoise,
+    _levels,
+)
 
 if TYPE_CHECKING:
     from nqpf.index.result import IndexResult
@@ -126,8 +133,8 @@ class Evaluator:
                 if spec != base.spec:
                     out = base.regenerate(spec)
             except NqpfError as e:
-                what = ", ".join(f"{f.name}={lab}" for f, lv in zip(self.spec.factors, combo, strict=True) if lv >= 0
-                                 for lab in [(f.labels[lv])])
+                what = ", ".join(f"{f.name}={f.labels[lv]}" for f, lv in zip(self.spec.factors, combo, strict=True)
+                                 if isinstance(f, Choice | FrameworkChoice))
                 raise UncertaintySpecError(f"the combination {what} cannot be built: {e}; "
                                            "remove one of these choices from the uncertainty spec") from None
         self._cache[combo] = out

@@ -128,7 +128,8 @@ def region_rank(result: IndexResult, region: str, node: str | None = None, year:
     """One region's rank (code or name) in one node and year (default index, last year)."""
     node = node or result.framework.root.id
     ti = result.years.index(year) if year is not None else len(result.years) - 1
-    code = region if region in result.regions else result.registry.lookup(region).code
+    found = result.registry.lookup(region) if region not in result.regions else None
+    code = found.code if found is not None else region
     if code not in result.regions:
         raise NqpfError(f"region {region!r} is not in the result (regions: {', '.join(result.regions)})")
     ri = result.regions.index(code)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -135,7 +135,7 @@ def rank_statistics(scores: np.ndarray, nominal_scores: np.ndarray, nominal_rank
     counts per cell (equal to ``np.percentile``; tests check it).
     """
     ranks = ranks_of_draws(scores)
-    n, t, r = ranks.shape
+    _, t, r = ranks.shape
     ok = ~np.isnan(ranks)
     cell = np.broadcast_to(np.arange(t * r).reshape(t, r), ranks.shape)[ok]
     counts = np.bincount(cell * r + ranks[ok].astype(np.int64) - 1, minlength=t * r * r).reshape(t * r, r)
