@@ -85,3 +85,13 @@ def test_cli_runs_on_the_real_data(data_dir: Path, tmp_path: Path) -> None:
     bad.write_text("factors:\n  - {step: weight_noise, range: 1.5}\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["robustness", "--spec", str(bad), "--store", store, "--out", str(out)])
     assert res.exit_code == 2 and "range must be in [0, 1)" in res.output and "Traceback" not in res.output
+
+
+def test_bench_robustness_runs() -> None:
+    import subprocess
+    import sys
+
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_robustness.py"
+    out = subprocess.run([sys.executable, str(bench), "--draws", "300", "--repeats", "1", "--loop", "3", "--no-dask"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    assert "speed-up batched vs regenerate loop" in out and "31 regions" in out

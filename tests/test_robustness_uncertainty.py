@@ -180,3 +180,22 @@ def test_fast_rank_statistics_equal_numpy() -> None:
     np.testing.assert_allclose(stats["top10_share"], (ranks <= 10).sum(axis=0) / (~np.isnan(ranks)).sum(axis=0))
     p = pair_probabilities(ranks)
     np.testing.assert_allclose(p[1, 2, 7], np.mean(ranks[:, 1, 2] < ranks[:, 1, 7]))
+
+
+def test_framework_and_parameter_factors(nominal) -> None:  # type: ignore[no-untyped-def]
+    spec = UncertaintySpec.from_dict({"factors": [
+        {"step": "framework", "choices": [FW, "nqpf-technology-economy-industry"]},
+        {"step": "imputation.max_extrapolation", "choices": [0, 2]},
+    ]}, nominal)
+    u = np.array([[0.1, 0.1], [0.9, 0.9], [0.9, 0.2]])
+    got = Evaluator(nominal, spec).evaluate(u)[nominal.framework.root.id]
+    params = draw_parameters(spec, u)
+    assert list(params["framework"]) == [FW, "nqpf-technology-economy-industry", "nqpf-technology-economy-industry"]
+    assert list(params["imputation.max_extrapolation"]) == ["0", "2", "0"]
+    own = build_index(FW, nominal.panel, nominal.spec, imputation={"max_extrapolation": 0})
+    np.testing.assert_allclose(got[0], own.index, rtol=1e-12)
+    tei = build_index("nqpf-technology-economy-industry", nominal.panel, nominal.spec,
+                      imputation={"max_extrapolation": 0})
+    ti = [tei.years.index(y) for y in nominal.years]
+    np.testing.assert_allclose(got[2], tei.index[ti], rtol=1e-12)
+    assert not np.allclose(got[1], got[2])
