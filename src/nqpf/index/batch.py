@@ -176,7 +176,7 @@ def _evaluate(result: IndexResult, tree: Tree, names: list[str], excl: np.ndarra
             s = agg.topsis(stack_of(), w[:, None, None, :], batch_dims=1)
         else:
             s = _loop_aggregate([values(c) for c in children], w, amethod, aconf.get("p"), list(children))
-        scores[n] = np.where(gone[n][:, None, None], np.nan, s)
+        scores[n] = np.where(gone[n][:, None, None], np.nan, s) if gone[n].any() else s
     return {n: scores[n] if n in scores else values(n) for n in want}
 
 

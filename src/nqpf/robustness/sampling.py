@@ -181,9 +181,13 @@ class Evaluator:
             sc = res.evaluate_variants(exclude=excl if excl.any() else None, weight_factors=factors or None,
                                        nodes=ask, chunk=chunk) if (excl.any() or factors) else \
                 {a: np.broadcast_to(res.scores[a], (len(rows), *res.scores[a].shape)) for a in ask}
+            same = res.years == self.years and res.regions == self.regions
             ti, tj = _align(res.years, self.years)
             ri, rj = _align(res.regions, self.regions)
             for nd, a in zip(want, ask, strict=True):
+                if same:
+                    out[nd][rows] = sc[a]
+                    continue
                 block = np.full((len(rows), t, r), np.nan)
                 block[:, tj[:, None], rj[None, :]] = np.asarray(sc[a])[:, ti[:, None], ri[None, :]]
                 out[nd][rows] = block

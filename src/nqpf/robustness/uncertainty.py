@@ -42,7 +42,8 @@ class UncertaintyResult:
         Tidy ``RANK_COLUMNS``: one row per region, year and node.
     pairs:
         ``year, node, region_a, region_b, p_above``: share of draws where A ranks above (better
-        than) B, for every ordered pair of regions (the nodes in ``pair_nodes``).
+        than) B, for every ordered pair of regions (``pair_nodes`` and ``pair_years``; default the
+        index in the last year).
     draws:
         Every draw's sampled parameters (:func:`nqpf.robustness.sampling.draw_parameters`).
     scores:
@@ -180,6 +181,7 @@ def uncertainty(
     seed: int = 0,
     nodes: Sequence[str] | None = None,
     pair_nodes: Sequence[str] | None = None,
+    pair_years: Sequence[int] | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
@@ -194,8 +196,8 @@ def uncertainty(
         Number of draws and the seed; the numbers are identical for the same seed whatever the
         backend and number of workers.
     nodes:
-        Nodes to analyse (default: the index); ``pair_nodes`` those with pairwise probabilities
-        (default: the index).
+        Nodes to analyse (default: the index); ``pair_nodes`` and ``pair_years`` those with
+        pairwise probabilities (default: the index, the last year; they cost ``N R^2`` a year).
     workers, scheduler:
         ``None``: evaluate in this process. ``workers=k``: a local Dask cluster of ``k``
         processes; ``scheduler="tcp://..."``: an existing Dask scheduler.
@@ -213,6 +215,10 @@ def uncertainty(
     if unknown:
         raise NqpfError(f"unknown node(s) {unknown}; nodes of {result.framework.id}: {', '.join(result.node_ids())}")
     pair_nodes = list(pair_nodes) if pair_nodes is not None else [root]
+    pair_years = list(pair_years) if pair_years is not None else [result.years[-1]]
+    bad_years = [y for y in pair_years if y not in result.years]
+    if bad_years:
+        raise NqpfError(f"pair_years {bad_years} are not years of the result ({result.years[0]}-{result.years[-1]})")
     scores, draws, rebuilds = evaluate_blocks(result, spec, n=n, seed=seed, nodes=nodes, workers=workers,
                                               scheduler=scheduler, progress=progress)
     en, zh = result._names()
@@ -230,10 +236,11 @@ def uncertainty(
             **{k: np.asarray(v, dtype=float).reshape(-1) for k, v in stats.items()},
         }))
         if nd in pair_nodes:
-            p = pair_probabilities(ranks)
+            tis = [result.years.index(y) for y in pair_years]
+            p = pair_probabilities(ranks[:, tis, :])
             a, b = np.meshgrid(np.arange(r), np.arange(r), indexing="ij")
             off = a != b
-            for ti, y in enumerate(result.years):
+            for ti, y in enumerate(pair_years):
                 pair_frames.append(pd.DataFrame({
                     "year": y, "node": nd, "region_a": np.asarray(result.regions)[a[off]],
                     "region_b": np.asarray(result.regions)[b[off]], "p_above": p[ti][off]}))
