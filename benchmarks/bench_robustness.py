@@ -57,11 +57,6 @@ def main() -> None:
     print(f"real panel, {args.framework}: {len(res.years)} years x {len(res.regions)} regions x "
           f"{len(res.indicators)} indicators; {n} draws over {', '.join(spec.describe())}")
 
-    uncertainty(res, spec, n=200, seed=0)  # warm-up
-    t_batch = _median_time(lambda: uncertainty(res, spec, n=n, seed=1), args.repeats)
-    print(f"batched: {n} draws with rank bands and pairwise P(A above B): {t_batch:.2f} s "
-          f"(median of {args.repeats}; {t_batch / n * 1e6:.0f} us/draw)")
-
     u = block_uniforms(2, args.loop, spec.dims)[0]
     params = draw_parameters(spec, u)
 
@@ -72,10 +67,22 @@ def main() -> None:
                                aggregation=row.aggregation, exclude=excl)
             _ = r.ranks
 
-    t_loop = _median_time(loop, max(1, args.repeats - 1)) / args.loop
+    uncertainty(res, spec, n=200, seed=0)  # warm-up
+    # batched run and regenerate loop interleaved, so both see the same machine load
+    batch_times, loop_times = [], []
+    for _ in range(args.repeats):
+        batch_times.append(_median_time(lambda: uncertainty(res, spec, n=n, seed=1), 1))
+        loop_times.append(_median_time(loop, 1) / args.loop)
+    t_batch, t_loop = statistics.median(batch_times), statistics.median(loop_times)
+    print(f"batched: {n} draws with rank bands and pairwise P(A above B): {t_batch:.2f} s "
+          f"(median of {args.repeats}; {t_batch / n * 1e6:.0f} us/draw)")
     print(f"regenerate loop: {t_loop * 1e3:.1f} ms/draw -> {t_loop * n:.0f} s for {n} draws (measured on "
-          f"{args.loop} draws)")
-    print(f"speed-up batched vs regenerate loop: {t_loop * n / t_batch:.0f}x")
+          f"{args.loop} draws, median of {args.repeats})")
+    print(f"speed-up batched vs regenerate loop: {t_loop * n / t_batch:.0f}x "
+          f"(per repeat: {', '.join(f'{lt * n / bt:.0f}x' for bt, lt in zip(batch_times, loop_times, strict=True))})")
+    import os
+
+    print(f"machine load average (1 min) during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
     if args.no_dask:
         return

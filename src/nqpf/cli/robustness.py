@@ -16,7 +16,7 @@ from nqpf.panel import Panel
 
 
 def _err(message: str) -> typer.Exit:
-    Console(stderr=True, width=200).print(f"[red]error / 错误:[/] {message}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[red]error / 错误:[/] {message}", highlight=False)
     return typer.Exit(2)
 
 

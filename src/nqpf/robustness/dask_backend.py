@@ -28,7 +28,7 @@ def start_cluster(workers: int) -> Any:
     """A quiet ``distributed.Client`` on a ``LocalCluster`` of single-threaded worker processes."""
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)
     return Client(cluster)
 

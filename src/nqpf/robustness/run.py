@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nqpf.robustness.sobol import sobol
+from nqpf.robustness.sobol import output_named, sobol
 from nqpf.robustness.spec import UncertaintySpec, default_spec
 from nqpf.robustness.uncertainty import uncertainty
 
@@ -42,12 +42,13 @@ def run_robustness(
     two, so Sobol costs about as much as the Monte Carlo run). Returns ``{name: path}``.
     """
     spec = spec or default_spec(result)
+    output_fn = output_named(result, sobol_output)  # a wrong output name fails before any work
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ua = uncertainty(result, spec, n=n, seed=seed, workers=workers, scheduler=scheduler, progress=progress)
     f = len(spec.factors)
     base = sobol_n or max(64, 1 << max(0, (n // (f + 2)).bit_length() - 1))
-    sa = sobol(result, spec, n=base, output=sobol_output, seed=seed, workers=workers, scheduler=scheduler,
+    sa = sobol(result, spec, n=base, output=output_fn, seed=seed, workers=workers, scheduler=scheduler,
                progress=progress)
     paths = {k: out / v for k, v in FILES.items()}
     ua.ranks.to_csv(paths["ranks"], index=False, float_format="%.10g")

@@ -152,7 +152,8 @@ def rank_statistics(scores: np.ndarray, nominal_scores: np.ndarray, nominal_rank
             stats[name] = np.where(valid > 0, x_lo + (h - lo) * (x_hi - x_lo), np.nan).reshape(t, r)
         stats["mean_rank"] = ((counts * np.arange(1, r + 1)).sum(axis=1) / valid).reshape(t, r)
         pct = np.nanpercentile if bool(np.isnan(scores).any()) else np.percentile
-        sp = pct(scores, [5.0, 95.0], axis=0)
+        cells = np.ascontiguousarray(scores.reshape(scores.shape[0], -1).T)  # (T R, N): partition rows
+        sp = pct(cells, [5.0, 95.0], axis=1).reshape(2, t, r)
         stats["score_p05"], stats["score_p95"] = sp[0], sp[1]
         stats["top5_share"] = (cum[:, min(4, r - 1)] / np.maximum(valid, 1)).reshape(t, r)
         stats["top10_share"] = (cum[:, min(9, r - 1)] / np.maximum(valid, 1)).reshape(t, r)
