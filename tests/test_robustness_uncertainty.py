@@ -96,9 +96,10 @@ def test_uncertainty_on_the_real_panel(nominal) -> None:  # type: ignore[no-unty
 
 
 def test_same_seed_same_bytes_local_and_dask(nominal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pickle
     import time
 
-    from nqpf.robustness.dask_backend import start_cluster
+    from distributed import Client
 
     spec = _spec(nominal)
 
@@ -109,7 +110,13 @@ def test_same_seed_same_bytes_local_and_dask(nominal, tmp_path: Path) -> None:  
         return p.read_bytes()
 
     local = run()
-    client = start_cluster(2)  # one cluster (starting one is slow on a busy machine), 2 then 1 workers
+    # an in-process cluster keeps the test quick (worker processes are exercised by the benchmark);
+    # what travels to a process must survive pickling, checked directly
+    ev = Evaluator(nominal, spec)
+    u = block_uniforms(5, 50, spec.dims)[0]
+    twin = pickle.loads(pickle.dumps(ev))
+    np.testing.assert_array_equal(twin.evaluate(u)[nominal.framework.root.id], ev.evaluate(u)[nominal.framework.root.id])
+    client = Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0")
     try:
         addr = client.scheduler.address
         two = run(scheduler=addr)
