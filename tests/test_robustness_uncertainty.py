@@ -206,3 +206,14 @@ def test_framework_and_parameter_factors(nominal) -> None:  # type: ignore[no-un
     ti = [tei.years.index(y) for y in nominal.years]
     np.testing.assert_allclose(got[2], tei.index[ti], rtol=1e-12)
     assert not np.allclose(got[1], got[2])
+
+
+def test_one_indicator_left_under_critic_carries_the_weight(nominal) -> None:  # type: ignore[no-untyped-def]
+    # a random exclusion can leave one indicator in a dimension; CRITIC needs two, so it gets weight 1
+    res = nominal.regenerate(weighting="critic")
+    kids = res.node_children("laborers")
+    mask = np.array([[n in kids[1:] for n in res.indicators]])
+    got = res.evaluate_variants(exclude=mask)[res.framework.root.id]
+    ref = build_index(FW, nominal.panel, res.spec, exclude=kids[1:],
+                      by_node={"laborers": {"weighting": {"method": "equal"}}})
+    np.testing.assert_allclose(got[0], ref.index, rtol=1e-9)

@@ -155,10 +155,13 @@ def _evaluate(result: IndexResult, tree: Tree, names: list[str], excl: np.ndarra
             w = np.empty((v, len(children)))
             for i in range(v):
                 alive = [j for j in range(len(children)) if not dead[i, j]]
+                w[i] = 0.0
+                if len(alive) <= 1:  # one child left carries the whole weight (CRITIC/PCA need two)
+                    w[i, alive] = 1.0
+                    continue
                 x = stack[i].reshape(t * r, len(children))[:, alive]
                 wi = node_weights(tree.node_step(spec, "weighting", n), x, result.framework, n,
                                   [children[j] for j in alive], None, {}, [])
-                w[i] = 0.0
                 w[i, alive] = wi
         else:
             w = np.broadcast_to(fitted, (v, len(children))).copy()
