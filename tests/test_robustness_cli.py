@@ -51,6 +51,7 @@ def test_run_robustness_writes_the_run_folder(nominal, tmp_path: Path) -> None: 
     html = paths["rank_chart"].read_text(encoding="utf-8")
     assert "median rank" in html and "cdn.plot.ly" not in html.split("<body>")[0][:2000]
     assert "not robust" in paths["summary"].read_text(encoding="utf-8")
+    assert "first order" in paths["sobol_chart"].read_text(encoding="utf-8")
     again = run_robustness(nominal, 400, 3, tmp_path / "rob2", spec=spec, sobol_n=32, charts=False)
     for key in ("ranks", "pairs", "draws", "sobol"):
         assert paths[key].read_bytes() == again[key].read_bytes()
