@@ -172,12 +172,12 @@ class Evaluator:
                         if node in info and child in info[node]["children"]:
                             arr = factors.setdefault(node, np.ones((len(rows), len(info[node]["children"]))))
                             arr[:, info[node]["children"].index(child)] = fac[:, j]
-            want = [nd for nd in self.nodes if nd in res.scores]
-            root = res.framework.root.id
-            ask = [root if nd == self.result.framework.root.id and nd not in res.scores else nd for nd in want]
-            if self.result.framework.root.id in self.nodes and self.result.framework.root.id not in want:
-                want.append(self.result.framework.root.id)
-                ask.append(root)
+            # nominal node -> the node of this construction (another framework's index stands for
+            # the nominal index; nodes a construction lacks stay NaN)
+            nominal_root = self.result.framework.root.id
+            pairs = [(nd, nd if nd in res.scores else res.framework.root.id) for nd in self.nodes
+                     if nd in res.scores or nd == nominal_root]
+            want, ask = [p[0] for p in pairs], [p[1] for p in pairs]
             sc = res.evaluate_variants(exclude=excl if excl.any() else None, weight_factors=factors or None,
                                        nodes=ask, chunk=chunk) if (excl.any() or factors) else \
                 {a: np.broadcast_to(res.scores[a], (len(rows), *res.scores[a].shape)) for a in ask}
