@@ -161,3 +161,19 @@ def test_run_folder_holds_what_load_run_needs(run_out) -> None:
     assert w[w["node"].isin(res.indicators)]["effective_weight"].sum() == pytest.approx(1.0, abs=1e-5)
     html = (out / "nqpf-three-elements" / "summary.html").read_text(encoding="utf-8")
     assert "Weight in the index" in html and "Real data per year" in html
+
+
+def test_run_with_robustness_adds_rank_intervals_and_sobol(run_out, tmp_path: Path) -> None:
+    out, _ = run_out
+    res = CliRunner().invoke(app, ["run", "--store", str(out.parent / "s.duckdb"), "--out", str(tmp_path),
+                                   "-f", "nqpf-three-elements@1.0", "--robustness", "200", "--seed", "3"])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "nqpf-three-elements"
+    ranks = pd.read_csv(folder / "robustness" / "rank_uncertainty.csv", dtype={"region_code": str})
+    last = ranks[(ranks.node == "nqpf_index") & (ranks.year == ranks.year.max())].set_index("region_code")
+    assert len(last) == 31 and (last["rank_p05"] <= last["median_rank"]).all() and (last["median_rank"] <= last["rank_p95"]).all()
+    assert last.loc["110000", "nominal_rank"] == 1
+    html = (folder / "summary.html").read_text(encoding="utf-8")
+    assert "nqpf-rank-uncertainty" in html and "nqpf-sobol" in html
+    bad = CliRunner().invoke(app, ["run", "--store", str(out.parent / "s.duckdb"), "--out", str(tmp_path), "--robustness", "-5"])
+    assert bad.exit_code == 2 and "--robustness must be" in bad.output

@@ -101,11 +101,34 @@ class JobOutput:
     import_report: str | None = None
 
 
+def robustness_sections(result: IndexResult, folder: Path, draws: int, seed: int = 0,
+                        log: Callable[[str], None] | None = None) -> list[tuple[str, str, str, str]]:
+    """Run the robustness analysis into ``folder/robustness`` and return its summary sections."""
+    import pandas as pd
+
+    from nqpf.robustness import charts
+    from nqpf.robustness.run import run_robustness
+
+    if log:
+        log(f"robustness: {draws} draws for {result.framework.id}")
+    paths = run_robustness(result, draws, seed, folder / "robustness", charts=False)
+    ranks = pd.read_csv(paths["ranks"], dtype={"region_code": str})
+    sob = pd.read_csv(paths["sobol"])
+    rank_fig = charts.rank_uncertainty_figure(ranks, node=result.framework.root.id, year=result.years[-1])
+    sobol_fig = charts.sobol_figure(sob, title="Sobol sensitivity / Sobol 敏感性")
+    div = {"include_plotlyjs": False, "full_html": False, "config": {"displaylogo": False, "responsive": True}}
+    note = (f"<p class='sub'>{draws} Monte Carlo draws over the construction choices (seed {seed}); median rank "
+            f"with the 5-95% interval; tables in robustness/. / {draws} 次蒙特卡洛抽样，中位排名及 5%-95% 区间。</p>")
+    return [("robustness", "Rank uncertainty", "排名不确定性", note + rank_fig.to_html(div_id="nqpf-rank-uncertainty", **div)),
+            ("sobol", "Sensitivity to each choice", "各项选择的敏感性", sobol_fig.to_html(div_id="nqpf-sobol", **div))]
+
+
 def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapping[str, Any] | None = None,
             out: str | Path = "nqpf-output", html: bool = True, data: str | Path | None = None,
-            log: Callable[[str], None] | None = None,
+            robustness: int = 0, seed: int = 0, log: Callable[[str], None] | None = None,
             on_result: Callable[[IndexResult, dict[str, Path]], None] | None = None) -> JobOutput:
-    """The main job: import if the store is empty, build each framework, write run folders."""
+    """The main job: import if the store is empty, build each framework, write run folders
+    (with ``robustness`` > 0, also the rank uncertainty and Sobol analysis of each index)."""
     from nqpf.frameworks import list_frameworks
     from nqpf.report.index_page import write_index_page
     from nqpf.runs import write_run
@@ -121,7 +144,8 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     entries = []
     for fid in ids:
         result = build(fid, panel, spec)
-        paths = write_run(result, out, html=html)
+        sections = robustness_sections(result, out / result.framework.id, robustness, seed, log) if robustness > 0 else []
+        paths = write_run(result, out, html=html, extra_sections=sections)
         job.results.append(result)
         job.paths.append(paths)
         if on_result:

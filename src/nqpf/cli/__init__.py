@@ -9,6 +9,7 @@ from nqpf.cli import data as _data
 from nqpf.cli import fetch as _fetch
 from nqpf.cli import innovation as _innovation
 from nqpf.cli import profile as _profile
+from nqpf.cli import robustness as _robustness
 from nqpf.cli import run as _run
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ app.command("profile", help="Province profile: ranks, strengths, peers, prioriti
 app.command("scenario", help="What-if scenario on the frozen scale / 情景模拟")(_profile.scenario)
 app.command("invest", help="Investor view: province x sector opportunities / 投资视角")(_profile.invest)
 app.command("frameworks", help="List the shipped frameworks / 列出内置指标体系")(_run.frameworks)
+app.command("robustness", help="Rank uncertainty and Sobol sensitivity / 稳健性与敏感性分析")(_robustness.robustness)
 
 
 def main() -> None:

@@ -28,6 +28,8 @@ def run(
     data: Annotated[Path | None, typer.Option(help="Data folder imported when the store is empty (default ../shared/data) / 数据目录")] = None,
     store: Annotated[Path | None, typer.Option(help="Store file (default per-user) / 数据库文件")] = None,
     html: Annotated[bool, typer.Option(help="Write the HTML summary / 输出HTML摘要")] = True,
+    robustness: Annotated[int, typer.Option(help="Also run N Monte Carlo draws of rank uncertainty and Sobol sensitivity / 稳健性抽样次数")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the robustness draws / 随机种子")] = 0,
 ) -> None:
     """Build the shipped indices on the stored panel and write scores, weights, coherence and HTML."""
     from nqpf import services
@@ -51,8 +53,10 @@ def run(
         if out.exists() and not out.is_dir():
             fail(f"--out {out} is a file; give a folder to write the run into / 输出路径是文件，请给出目录")
         with Store(store) as st:
+            if robustness < 0:
+                fail(f"--robustness must be a number of draws >= 0, got {robustness}")
             job = services.run_job(
-                st, frameworks=framework, spec=spec, out=out, html=html, data=data,
+                st, frameworks=framework, spec=spec, out=out, html=html, data=data, robustness=robustness, seed=seed,
                 log=lambda text: console.print(f"[bold]Importing / 导入[/] {_esc(text)}"),
                 on_result=_print_result,
             )

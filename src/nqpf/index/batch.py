@@ -129,26 +129,39 @@ def _evaluate(result: IndexResult, tree: Tree, names: list[str], excl: np.ndarra
         leaves = {c: [pos[x] for x in tree.leaves_under(c, set(names))] for c in children}
         dead = np.stack([np.all(excl[:, leaves[c]], axis=1) for c in children], axis=1)  # (V, C)
         gone[n] = np.asarray(dead.all(axis=1))
-        stack = np.stack([values(c) for c in children], axis=-1)  # (V, T, R, C)
         method = info[n]["method"]
         fitted = np.asarray(info[n]["weights"], dtype=float)
         touched = np.array([np.any(excl[:, leaves[c]]) for c in children]).any()
         upper = any(tree.is_node(c) for c in children)  # children are aggregates, not indicators
+        aconf = tree.node_step(spec, "aggregation", n)
+        amethod = aconf.get("method", "arithmetic")
+        cache: list[np.ndarray] = []
+
+        def stack_of(children: list[str] = children, cache: list[np.ndarray] = cache) -> np.ndarray:
+            """The children's values (V, T, R, C), built once and only if a step needs them."""
+            if not cache:
+                cache.append(np.stack([values(c) for c in children], axis=-1))
+            return cache[0]
+
         if n in weights:
             w = np.array(weights[n], dtype=float)
         elif method == "entropy_global" and leaf_w is not None:
             keep = ~excl  # (V, K)
             w = np.stack([(keep[:, leaves[c]] * leaf_w[leaves[c]]).sum(axis=1) for c in children], axis=1)
         elif method == "entropy" and upper and touched:  # children's scores differ per variant
-            w = wts.entropy(_unit_range(stack.reshape(v, t * r, len(children))))
+            w = wts.entropy(_unit_range(stack_of().reshape(v, t * r, len(children))))
         elif method in _DATA_DRIVEN and method != "entropy" and touched:
+            stack = stack_of()
             w = np.empty((v, len(children)))
             for i in range(v):
                 alive = [j for j in range(len(children)) if not dead[i, j]]
+                w[i] = 0.0
+                if len(alive) <= 1:  # one child left carries the whole weight (CRITIC/PCA need two)
+                    w[i, alive] = 1.0
+                    continue
                 x = stack[i].reshape(t * r, len(children))[:, alive]
                 wi = node_weights(tree.node_step(spec, "weighting", n), x, result.framework, n,
                                   [children[j] for j in alive], None, {}, [])
-                w[i] = 0.0
                 w[i, alive] = wi
         else:
             w = np.broadcast_to(fitted, (v, len(children))).copy()
@@ -157,11 +170,95 @@ def _evaluate(result: IndexResult, tree: Tree, names: list[str], excl: np.ndarra
         w = np.where(dead, 0.0, w)
         total = w.sum(axis=1, keepdims=True)
         w = np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0)  # all-dead variants give NaN below
-        aconf = tree.node_step(spec, "aggregation", n)
-        wb = w[:, None, None, :]
-        if aconf.get("method") == "topsis":
-            s = agg.topsis(stack, wb, batch_dims=1)
+        if not upper and amethod != "topsis":
+            # indicators are shared by every variant; a left-out one has weight 0, which is what
+            # aggregate() gives a NaN column: one matrix product over the variants
+            s = _shared_aggregate(normed[:, :, [pos[c] for c in children]], w, amethod, aconf.get("p"),
+                                  list(children))
+        elif amethod == "topsis":
+            s = agg.topsis(stack_of(), w[:, None, None, :], batch_dims=1)
         else:
-            s = agg.aggregate(stack, wb, aconf.get("method", "arithmetic"), p=aconf.get("p"), names=list(children))
-        scores[n] = np.where(gone[n][:, None, None], np.nan, s)
+            s = _loop_aggregate([values(c) for c in children], w, amethod, aconf.get("p"), list(children))
+        scores[n] = np.where(gone[n][:, None, None], np.nan, s) if gone[n].any() else s
     return {n: scores[n] if n in scores else values(n) for n in want}
+
+
+def _power(method: str, p: float | None) -> tuple[str, float | None]:
+    if method == "harmonic":
+        return "generalized", -1.0
+    if method == "generalized":
+        if p is None:
+            raise ValidationError("generalized mean aggregation needs the exponent p (e.g. p=0.5)")
+        p = float(p)
+        return ("geometric" if p == 0.0 else "arithmetic" if p == 1.0 else method), p
+    if method not in ("arithmetic", "geometric"):
+        raise ValidationError(f"unknown aggregation method {method!r}; choose one of {list(agg.AGGREGATE_METHODS)}")
+    return method, p
+
+
+def _loop_aggregate(vals: Sequence[np.ndarray], w: np.ndarray, method: str, p: float | None,
+                    names: Sequence[str]) -> np.ndarray:
+    """:func:`nqpf.index.aggregate.aggregate` of per-variant children ``vals`` (each (V, T, R))
+    under weights ``w`` (V, C), accumulated child by child (no (V, T, R, C) temporaries)."""
+    method, p = _power(method, p)
+    num = np.zeros(vals[0].shape)
+    den = np.zeros(vals[0].shape)
+    for j, x in enumerate(vals):
+        valid = ~np.isnan(x)
+        wc = w[:, j][:, None, None]
+        if method != "arithmetic":
+            ok = x > 0 if (method == "geometric" or (p is not None and p <= 0)) else x >= 0
+            bad = valid & ~ok & (wc > 0)
+            if bad.any():
+                need = "every value > 0" if method == "geometric" or (p is not None and p <= 0) else "every value >= 0"
+                agg._require(np.where(bad, x, np.nan)[..., None], np.zeros((*x.shape, 1), dtype=bool), need,
+                             [names[j]], method if method == "geometric" else f"generalized (p={p:g})")
+            x = np.where(valid & ok, x, 1.0)
+            term = np.log(x) if method == "geometric" else x ** p
+        else:
+            term = x
+        num += np.where(valid, term, 0.0) * wc
+        den += valid * wc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = num / den
+        if method == "geometric":
+            out = np.exp(out)
+        elif method == "generalized":
+            assert p is not None
+            out = out ** (1.0 / p)
+    return np.where(den > 0, out, np.nan)
+
+
+def _shared_aggregate(x: np.ndarray, w: np.ndarray, method: str, p: float | None,
+                      names: Sequence[str]) -> np.ndarray:
+    """:func:`nqpf.index.aggregate.aggregate` of shared data ``x`` (T, R, C) under ``V`` weight
+    vectors ``w`` (V, C) at once: ``(V, T, R)``. Missing cells are skipped and the weights of the
+    observed ones renormalised, exactly as there; a weight of 0 leaves a column out."""
+    method, p = _power(method, p)
+    valid = ~np.isnan(x)
+    used = np.asarray((w > 0).any(axis=0), dtype=bool)  # columns some variant weighs: only those must meet the method's domain
+    if method == "arithmetic":
+        term = np.where(valid, x, 0.0)
+    elif method == "geometric":
+        agg._require(x[..., used], x[..., used] > 0, "every value > 0", [n for n, u in zip(names, used.tolist(), strict=True) if u],
+                     "geometric")
+        term = np.log(np.where(valid & (x > 0), x, 1.0))
+    else:
+        assert p is not None
+        ok = x >= 0 if p > 0 else x > 0
+        agg._require(x[..., used], ok[..., used], "every value >= 0" if p > 0 else "every value > 0",
+                     [n for n, u in zip(names, used.tolist(), strict=True) if u], f"generalized (p={p:g})")
+        term = np.where(valid & ok, x, 1.0) ** p
+    t, r, c = x.shape
+    wt = np.ascontiguousarray(w.T)  # (C, V)
+    num = term.reshape(t * r, c) @ wt  # (T R, V)
+    den = valid.reshape(t * r, c).astype(float) @ wt
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = num / den
+        if method == "geometric":
+            out = np.exp(out)
+        elif method == "generalized":
+            assert p is not None
+            out = out ** (1.0 / p)
+    out = np.where(den > 0, out, np.nan)
+    return np.ascontiguousarray(out.T).reshape(-1, t, r)

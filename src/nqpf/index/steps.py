@@ -410,6 +410,8 @@ def node_weights(method: Mapping[str, Any], x: np.ndarray, framework: Framework,
     """
     m = method.get("method", "equal")
     kw = {k: v for k, v in method.items() if k != "method"}
+    if len(children) == 1 and m in ("entropy", "critic", "pca", "combined"):
+        return np.ones(1)  # a lone child carries its parent whatever the data (CRITIC/PCA are undefined)
     ahp_res = None
     if kw.get("pairwise") is not None:
         pw = np.asarray(kw["pairwise"], dtype=float)
