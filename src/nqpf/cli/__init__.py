@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from nqpf.cli import analyze as _analyze
 from nqpf.cli import data as _data
 from nqpf.cli import fetch as _fetch
 from nqpf.cli import innovation as _innovation
@@ -20,6 +21,7 @@ _data.app.command("sources", help="List the public-source manifest / 公开数�
 _data.app.command("fetch", help="Fetch a series from a public API into the store / 从公开API获取数据")(_fetch.get)
 app.add_typer(_data.app, name="data", help="Import, list and inspect statistics / 导入与查看数据")
 app.add_typer(_innovation.app, name="innovation", help="Innovation qualifier and text exposure / 创新认定与文本测度")
+app.add_typer(_analyze.app, name="analyze", help="Regional disparity, dynamics, convergence, spatial analysis / 区域分析")
 app.command("run", help="Build the shipped indices and write outputs / 构建指数并输出结果")(_run.run)
 
 

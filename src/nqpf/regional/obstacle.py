@@ -31,16 +31,17 @@ def effective_weights(weights: pd.DataFrame, indicators: list[str]) -> pd.Series
 
     ``weights`` has columns ``node, parent, weight`` (each child's weight within its parent).
     """
-    w = weights.set_index("node")
+    wt = dict(zip(weights["node"].astype(str), weights["weight"].astype(float), strict=True))
+    parent = dict(zip(weights["node"].astype(str), weights["parent"].astype(str), strict=True))
     out = {}
     for ind in indicators:
         prod, node, seen = 1.0, ind, set()
-        while node in w.index:
+        while node in wt:
             if node in seen:
                 raise RegionalError(f"the weights table has a cycle at {node!r}")
             seen.add(node)
-            prod *= float(w.loc[node, "weight"])
-            node = w.loc[node, "parent"]
+            prod *= wt[node]
+            node = parent[node]
         out[ind] = prod
     return pd.Series(out, name="weight")
 
@@ -110,7 +111,8 @@ class ObstacleDegree:
         df.insert(2, "dimension", df["indicator"].map(dim))
         df["rank"] = df.groupby(["year", "region_code"])["obstacle"].rank(ascending=False, method="min").astype("Int64")
         self.indicators = df
-        d = df.groupby(["year", "region_code", "dimension"], as_index=False, sort=False)["obstacle"].sum(min_count=1)
+        d: pd.DataFrame = df.groupby(["year", "region_code", "dimension"], as_index=False, sort=False)[
+            ["obstacle"]].sum(min_count=1)
         d["rank"] = d.groupby(["year", "region_code"])["obstacle"].rank(ascending=False, method="min").astype("Int64")
         self.dimensions = d
 
@@ -147,5 +149,5 @@ class ObstacleDegree:
         d = self.indicators[self.indicators["year"] == year]
         if region is not None:
             d = d[d["region_code"] == region]
-        out = d.groupby(["dimension", "indicator"], as_index=False)["obstacle"].mean()
+        out: pd.DataFrame = d.groupby(["dimension", "indicator"], as_index=False)[["obstacle"]].mean()
         return out.sort_values("obstacle", ascending=False).reset_index(drop=True)

@@ -137,9 +137,9 @@ class GlobalAutocorrelation:
             if self.permutations > 0:
                 perm = _permuted(y, self.permutations, rng)
                 i_sim, c_sim = moran_i(perm, w), geary_c(perm, w)
-                rec.update(p_sim=float(permutation_p(np.float64(i_obs), i_sim)),
+                rec.update(p_sim=float(permutation_p(np.array(i_obs), i_sim)),
                            z_sim=float((i_obs - i_sim.mean()) / i_sim.std()),
-                           geary_p_sim=float(permutation_p(np.float64(c_obs), c_sim)),
+                           geary_p_sim=float(permutation_p(np.array(c_obs), c_sim)),
                            geary_z_sim=float((c_obs - c_sim.mean()) / c_sim.std()))
             rows.append(rec)
         self.table = pd.DataFrame(rows)
