@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -39,6 +40,25 @@ def haversine_km(lonlat: np.ndarray) -> np.ndarray:
     dlon = lon[:, None] - lon[None, :]
     a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+@lru_cache(maxsize=8)
+def _queen_matrix(regs: tuple[str, ...]) -> np.ndarray:
+    import warnings
+
+    from libpysal.weights import Queen
+
+    geoms = province_geometries()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # libpysal warns about the island; SpatialWeights reports it
+        w = Queen.from_iterable([geoms[r] for r in regs], ids=list(regs))
+    pos = {r: i for i, r in enumerate(regs)}
+    m = np.zeros((len(regs), len(regs)))
+    for r, nbrs in w.neighbors.items():
+        for s in nbrs:
+            m[pos[r], pos[s]] = 1.0
+    m.flags.writeable = False
+    return m
 
 
 def _check_regions(regions: Sequence[str] | None) -> list[str]:
@@ -75,21 +95,8 @@ class SpatialWeights:
               islands: Literal["link", "keep"] = "link",
               links: dict[str, str] | None = None) -> SpatialWeights:
         """Queen contiguity from the polygons; islands linked (Hainan -> Guangdong) unless ``keep``."""
-        import warnings
-
-        from libpysal.weights import Queen
-
         regs = _check_regions(regions)
-        geoms = province_geometries()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # libpysal warns about the island; we report it below
-            w = Queen.from_iterable([geoms[r] for r in regs], ids=regs)
-        pos = {r: i for i, r in enumerate(regs)}
-        m = np.zeros((len(regs), len(regs)))
-        for r, nbrs in w.neighbors.items():
-            for s in nbrs:
-                m[pos[r], pos[s]] = 1.0
-        out = cls(regs, m, "queen contiguity")
+        out = cls(regs, _queen_matrix(tuple(regs)).copy(), "queen contiguity")
         if islands == "link":
             out._link_islands(DEFAULT_ISLAND_LINKS if links is None else links)
         elif islands != "keep":
