@@ -12,7 +12,13 @@ import pytest
 
 from nqpf.index.build import build_index
 from nqpf.panel import Panel
-from nqpf.regional import GetisOrdGStar, GlobalAutocorrelation, LocalMoran, RegionalError, SpatialWeights
+from nqpf.regional import (
+    GetisOrdGStar,
+    GlobalAutocorrelation,
+    LocalMoran,
+    RegionalError,
+    SpatialWeights,
+)
 from nqpf.regional.spatial import geary_c, moran_i, permutation_p
 
 FIDS = ["nqpf-three-elements", "nqpf-technology-economy-industry", "hqd-four-channels"]
