@@ -158,7 +158,7 @@ def test_clubs_on_a_labelled_fixture() -> None:
     assert not c.converging  # two different limits: no overall convergence
     assert sorted(map(sorted, c.clubs)) == sorted([sorted(codes[:6]), sorted(codes[6:])])
     assert c.divergent == [] and (c.club_tests["t"] > -1.65).all()
-    b, tstat = log_t_test(np.hstack([hi, hi[:, :1]]))
+    _b, tstat = log_t_test(np.hstack([hi, hi[:, :1]]))
     assert tstat > -1.65
 
 
