@@ -19,7 +19,8 @@ numbers into the same four groups.
   row-standardised. ``--lisa`` adds local Moran against ``esda.Moran_Local`` (numba; compiled
   before timing, n_jobs=1).
 
-Times are medians of ``--repeat`` runs measured in the same process.
+Times are medians of ``--repeat`` runs measured in the same process (a run of a fast call
+repeats it for at least 50 ms and takes the mean per call).
 """
 
 from __future__ import annotations
@@ -44,13 +45,19 @@ from nqpf.regions import REGISTRY
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``repeat`` calls, seconds."""
+def median_time(fn: Callable[[], object], repeat: int, min_run: float = 0.05) -> float:
+    """Median over ``repeat`` runs of the time per call, seconds; a run repeats a fast call
+    until it lasts ``min_run`` seconds, so scheduler noise on a shared machine averages out."""
+    t = time.perf_counter()
+    fn()
+    once = time.perf_counter() - t
+    inner = max(1, int(min_run / max(once, 1e-6)))
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - t) / inner)
     return statistics.median(times)
 
 
@@ -140,7 +147,7 @@ def main() -> None:
         err = max(abs(fast[k] - slow[k]) for k in slow)
         parts = fast["g_w"] + fast["g_nb"] + fast["g_t"] - fast["gini"]
         if n <= 300:
-            t_loop = median_time(lambda g=groups: dagum_loop(g), max(1, min(args.repeat, 3)))
+            t_loop = median_time(lambda g=groups: dagum_loop(g), max(1, min(args.repeat, 3)), min_run=0.0)
             loop = f"{t_loop * 1e3:12.1f} {t_loop / t_fast:7.1f}x"
         else:
             loop = f"{'(skipped)':>12} {'':>8}"

@@ -56,6 +56,21 @@ def test_queen_weights_and_hainan(queen: SpatialWeights) -> None:
     assert sub.islands == []
 
 
+def test_queen_matches_libpysal(queen: SpatialWeights) -> None:
+    from libpysal.weights import Queen
+
+    from nqpf.geo import province_geometries
+
+    geoms = province_geometries()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer = Queen.from_iterable([geoms[r] for r in queen.regions], ids=queen.regions)
+    kept = SpatialWeights.queen(islands="keep")
+    for i, r in enumerate(kept.regions):
+        assert {kept.regions[j] for j in np.nonzero(kept.matrix[i])[0]} == set(peer.neighbors[r]), r
+    assert peer.islands == ["460000"]
+
+
 def test_knn_and_distance_weights(queen: SpatialWeights) -> None:
     knn = SpatialWeights.knn(4)
     assert (knn.matrix.sum(axis=1) == 4).all()
