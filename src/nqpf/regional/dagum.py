@@ -98,6 +98,8 @@ def dagum_decompose(groups: Mapping[str, np.ndarray]) -> DagumParts:
     """
     keys = list(groups)
     ys = {k: np.asarray(v, dtype=float) for k, v in groups.items()}
+    if all(v.ndim == 1 for v in ys.values()):
+        return _decompose_1d(keys, ys)
     for k, v in ys.items():
         if v.shape[-1] < 1:
             raise RegionalError(f"group {k!r} has no region with a value")
@@ -136,6 +138,50 @@ def dagum_decompose(groups: Mapping[str, np.ndarray]) -> DagumParts:
             g_nb = g_nb + g_jh * wgt * d_jh
             g_t = g_t + g_jh * wgt * (1.0 - d_jh)
     return DagumParts(keys, gini, within, between, dd, np.asarray(g_w), g_nb, g_t)
+
+
+def _decompose_1d(keys: list[str], ys: dict[str, np.ndarray]) -> DagumParts:
+    """One cross-section: each group sorted once, its centred cumulative sums reused by every pair."""
+    allv = np.concatenate([ys[k] for k in keys])
+    if allv.size == 0 or not np.isfinite(allv).all() or allv.min() < 0:
+        bad = next((k for k in keys if ys[k].size == 0 or not np.isfinite(ys[k]).all() or ys[k].min() < 0), keys[0])
+        if ys[bad].size == 0:
+            raise RegionalError(f"group {bad!r} has no region with a value")
+        raise RegionalError(f"the Dagum Gini needs finite non-negative values; group {bad!r} has "
+                            f"{np.nanmin(ys[bad]):.4g}. Use a min-max normalised score or a level series")
+    n, mu = allv.size, float(allv.mean())
+    shift = mu
+    srt = {k: np.sort(ys[k]) - shift for k in keys}
+    cum = {k: np.concatenate(([0.0], np.cumsum(v))) for k, v in srt.items()}
+    ns = {k: v.size for k, v in srt.items()}
+    mus = {k: float(ys[k].mean()) for k in keys}
+    if mu <= 0 or min(mus.values()) <= 0:
+        raise RegionalError("the Dagum Gini needs a positive mean in every group")
+    p = {k: ns[k] / n for k in keys}
+    s = {k: ns[k] * mus[k] / (n * mu) for k in keys}
+    within = {}
+    for k in keys:
+        m = ns[k]
+        within[k] = np.asarray(2.0 * float(np.dot(2 * np.arange(1, m + 1) - m - 1, srt[k])) / (2.0 * m * m * mus[k]))
+    g_w = sum(float(within[k]) * p[k] * s[k] for k in keys)
+    between: dict[tuple[str, str], np.ndarray] = {}
+    dd: dict[tuple[str, str], np.ndarray] = {}
+    g_nb = g_t = 0.0
+    for a in range(len(keys)):
+        j = keys[a]
+        for h in keys[a + 1:]:
+            c = np.searchsorted(srt[h], srt[j], side="right")
+            pos = float(np.dot(srt[j], c) - cum[h][c].sum())
+            neg = max(pos - ns[j] * ns[h] * (mus[j] - mus[h]), 0.0)
+            tot = pos + neg
+            g_jh = tot / (ns[j] * ns[h] * (mus[j] + mus[h]))
+            d_jh = (max(pos, neg) - min(pos, neg)) / tot if tot > 0 else 0.0
+            wgt = p[j] * s[h] + p[h] * s[j]
+            between[(j, h)], dd[(j, h)] = np.asarray(g_jh), np.asarray(d_jh)
+            g_nb += g_jh * wgt * d_jh
+            g_t += g_jh * wgt * (1.0 - d_jh)
+    return DagumParts(keys, gini_sorted(allv), within, between, dd, np.asarray(g_w), np.asarray(g_nb),
+                      np.asarray(g_t))
 
 
 @dataclass
