@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from nqpf.cli import check as _check
+from nqpf.cli import analyze as _analyze
 from nqpf.cli import data as _data
 from nqpf.cli import fetch as _fetch
 from nqpf.cli import innovation as _innovation
@@ -40,6 +41,7 @@ _data.app.command("fetch", help="Fetch a series from a public API into the store
 _data.app.command("check", help="Flag breaks, jumps, outliers, gaps and mixed vintages / 数据检查")(_check.check)
 app.add_typer(_data.app, name="data", help="Import, list and inspect statistics / 导入与查看数据")
 app.add_typer(_innovation.app, name="innovation", help="Innovation qualifier and text exposure / 创新认定与文本测度")
+app.add_typer(_analyze.app, name="analyze", help="Regional disparity, dynamics, convergence, spatial analysis / 区域分析")
 app.command("run", help="Build the shipped indices and write outputs / 构建指数并输出结果")(_run.run)
 app.command("profile", help="Province profile: ranks, strengths, peers, priorities / 省份画像")(_profile.profile)
 app.command("scenario", help="What-if scenario on the frozen scale / 情景模拟")(_profile.scenario)
