@@ -480,7 +480,7 @@ def _records(cf: CorpusFile) -> Iterator[Document]:
                     raise CorpusError(f"unknown region {rec[key]!r}", file=cf.path, line=n)
                 region = r.code
                 break
-        doc_id = str(rec.get("id") or f"{cf.path.stem}#{n}")
+        doc_id = str(rec.get("id") or rec.get("doc_id") or f"{cf.path.stem}#{n}")
         if cf.doc_id:
             doc_id = f"{cf.doc_id}#{n}"
         if year is not None and not str(year).strip().isdigit():
