@@ -313,7 +313,11 @@ def _check_head(path: Path) -> None:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the sniff boundary
-            raise CorpusError(_encoding_message(head, exc.start), file=path) from exc
+            line_start = head.rfind(b"\n", 0, exc.start) + 1
+            line_end = head.find(b"\n", exc.start)
+            raw = head[line_start : line_end if line_end >= 0 else len(head)]
+            msg = _encoding_message(raw, exc.start - line_start).replace("offset", "column byte")
+            raise CorpusError(msg, file=path, line=head.count(b"\n", 0, exc.start) + 1) from exc
 
 
 def _encoding_message(data: bytes, offset: int) -> str:
