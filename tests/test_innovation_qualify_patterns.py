@@ -44,6 +44,9 @@ def _signal(q: Qualification, kind: str) -> list[str]:
         ("某企业利用闲置资金炒作股票和期货，投资收益占利润的60%。", ["炒作", "期货"]),
         ("The developer bought land cheaply and resold the land-use rights, booking a gain of 800 million yuan.",
          ["bought land", "land-use"]),
+        ("某地产企业低价拿地后转让土地使用权，获得收益8亿元。", ["拿地", "转让", "土地"]),
+        ("The firm speculated heavily in copper futures and booked 300 million yuan of investment gains this year.",
+         ["speculated", "futures"]),
     ],
 )
 def test_conventional_change_does_not_qualify(text: str, phrases: list[str]) -> None:
@@ -86,6 +89,8 @@ def test_decreasing_harm_is_evidence_for_living() -> None:
     [
         ("We will make every effort to foster new quality productive forces.", ["will", "make every effort", "foster"]),
         ("全力打造新质生产力发展高地，开创高质量发展新局面。", ["全力", "打造", "高地", "开创", "新局面"]),
+        ("We will make every effort to build a highland of new quality productive forces and open up new prospects "
+         "for high-quality development.", ["will", "make every effort", "build a", "new prospects"]),
         ("我们要勇于变革、敢于创新，以颠覆性技术和前沿技术催生新产业、新模式、新动能。", ["要", "勇于", "敢于", "催生"]),
         ("We must dare to transform and innovate, using disruptive technologies to give rise to new industries.",
          ["must", "dare to", "give rise"]),
