@@ -168,6 +168,8 @@ def main() -> None:
     ap.add_argument("--dask-mb", type=float, default=300.0, help="repeat the real corpus to at least this many MB for Dask")
     ap.add_argument("--naive-mb", type=float, default=4.0, help="MB of text for the matcher-vs-naive comparison")
     ap.add_argument("--no-command", action="store_true", help="skip the end-to-end command runs (part 4)")
+    ap.add_argument("--command-mb", type=float, default=None, help="MB of repeated corpus for part 4 (default: --dask-mb)")
+    ap.add_argument("--skip-local", action="store_true", help="skip parts 1 and 2 (one-core matching and local end to end)")
     args = ap.parse_args()
     data = args.data or default_data_dir()
     if data is None or not (data / "text").is_dir():
@@ -175,10 +177,14 @@ def main() -> None:
     files = discover(data / "text")
     print(f"nqpf innovation benchmark: {len(files)} files, {sum(f.size for f in files) / 1e6:.1f} MB, "
           f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}; normalise check: {normalize('５Ｇ') == '5g'}")
-    bench_matching(files, args.naive_mb, args.repeat)
-    bench_end_to_end(files, args.repeat)
+    if not args.skip_local:
+        bench_matching(files, args.naive_mb, args.repeat)
+        bench_end_to_end(files, args.repeat)
     scaled = bench_dask(files, args.dask_mb, args.repeat)
     if not args.no_command:
+        if args.command_mb is not None:
+            size = sum(cf.size for cf in files)
+            scaled = list(files) * max(1, -(-int(args.command_mb * 1e6) // size))
         bench_command(scaled)
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
 
