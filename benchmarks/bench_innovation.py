@@ -8,21 +8,36 @@ Run ``python benchmarks/bench_innovation.py [--data DIR] [--repeat K] [--naive-m
    forms nested in longer ones, so its totals are higher: it is a speed baseline only.) The
    matcher is also checked against :func:`naive_count` (the exact reference) on a slice.
 2. End to end (read, parse, normalise, match) with the local backend, one core.
-3. Dask bag backend with a ``LocalCluster`` of 1 and 2 single-threaded worker processes on
-   the real corpus **repeated K times** (default 2; the same files listed K times), with
-   MB/s, MB/s per core and the speed-up. Cluster start-up is timed separately.
+3. Dask backend with a ``LocalCluster`` of 1 and 2 single-threaded worker processes on the
+   real corpus **repeated to at least ``--dask-mb`` MB** (default 300; the same real files
+   listed K times: a scale test, not a bigger corpus), with MB/s, MB/s per core and the
+   speed-up, medians of ``--repeat`` runs on one cluster per worker count (reused across runs;
+   start-up timed separately).
+4. End to end, as a user runs it: ``nqpf innovation exposure --backend dask --workers k`` on a
+   manifest listing the repeated corpus, one run per ``k`` (start-up included), and a check
+   that no process of the command survives it (processes are found by a token in their
+   environment after the command has exited).
+
+Every timing is a median of ``--repeat`` runs unless said otherwise. The machine's load is
+printed: on a shared machine the speed-up is bounded by the cores actually free.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
+import psutil
+
 from nqpf.innovation.corpus import discover, read_documents
-from nqpf.innovation.dask_backend import run_dask, start_cluster
+from nqpf.innovation.dask_backend import close_cluster, run_dask, start_cluster
 from nqpf.innovation.exposure import build_matcher, measure_exposure
 from nqpf.innovation.matching import naive_count, normalize, normalize_pieces
 from nqpf.innovation.taxonomy import Taxonomy
@@ -42,7 +57,16 @@ def _corpus_text(files: list, limit_chars: int) -> str:
     return "\n".join(out)
 
 
-def bench_matching(files: list, naive_mb: float) -> None:
+def _median_time(fn: object, repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(max(repeat, 1)):
+        t0 = time.perf_counter()
+        out = fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def bench_matching(files: list, naive_mb: float, repeat: int) -> None:
     tax = Taxonomy.default()
     matcher = build_matcher(tax)
     forms = list(matcher.payload)
@@ -50,38 +74,35 @@ def bench_matching(files: list, naive_mb: float) -> None:
     step = 3
     text = _corpus_text(files[::step], limit_chars=int(naive_mb * 1e6 / 2.6))
     mb = len(text.encode("utf-8")) / 1e6
-
-    t0 = time.perf_counter()
-    ac = matcher.count(text)
-    t_ac = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    naive = {f: text.count(f) for f in forms}
-    t_naive = time.perf_counter() - t0
-
+    t_ac, ac = _median_time(lambda: matcher.count(text), repeat)
+    t_naive, naive = _median_time(lambda: {f: text.count(f) for f in forms}, repeat)
     sl = text[:50_000]
     exact = matcher.count(sl) == naive_count(sl, tax.forms())
-    print("1. Matching only (in memory, 1 core)")
+    print(f"1. Matching only (in memory, 1 core; medians of {repeat} runs)")
     print(f"   text: {mb:.2f} MB normalised UTF-8 from every {step}rd file; {len(forms)} distinct forms")
-    print(f"   Aho-Corasick leftmost-longest: {t_ac:.3f} s = {mb / t_ac:8.1f} MB/s per core, {sum(ac.values())} matches")
-    print(f"   naive str.count per form     : {t_naive:.3f} s = {mb / t_naive:8.1f} MB/s per core, {sum(naive.values())} hits (nested forms counted again)")
+    print(f"   Aho-Corasick leftmost-longest: {t_ac:.3f} s = {mb / t_ac:8.1f} MB/s per core, {sum(ac.values())} matches")  # type: ignore[union-attr]
+    print(f"   naive str.count per form     : {t_naive:.3f} s = {mb / t_naive:8.1f} MB/s per core, "
+          f"{sum(naive.values())} hits (nested forms counted again)")  # type: ignore[union-attr]
     print(f"   speed ratio matcher / naive  : {t_naive / t_ac:.1f}x")
     print(f"   matcher == exact reference (naive_count) on a 50,000-character slice: {exact}")
 
 
-def bench_end_to_end(files: list) -> None:
-    res = measure_exposure(files, backend="local")
-    print("2. End to end, local backend (read + parse + normalise + match, 1 core)")
-    print(f"   {res.stats}")
-    if res.failures:
-        print(f"   failures: {len(res.failures)}")
+def bench_end_to_end(files: list, repeat: int) -> None:
+    secs, res = _median_time(lambda: measure_exposure(files, backend="local"), repeat)
+    mb = sum(cf.size for cf in files) / 1e6
+    print(f"2. End to end, local backend (read + parse + normalise + match, 1 core; median of {repeat} runs)")
+    print(f"   {len(files)} files, {mb:.1f} MB in {secs:.2f} s = {mb / secs:.1f} MB/s; "
+          f"{res.stats.documents} documents, {len(res.failures)} failures")  # type: ignore[union-attr]
 
 
-def bench_dask(files: list, repeat: int) -> None:
+def bench_dask(files: list, target_mb: float, repeat: int) -> list:
     matcher = build_matcher(Taxonomy.default())
-    scaled = list(files) * repeat
-    mb = sum(cf.size for cf in scaled) / 1e6
-    print(f"3. Dask bag backend, LocalCluster processes, real corpus x{repeat} by repetition ({len(scaled)} files, {mb:.1f} MB)")
+    size = sum(cf.size for cf in files)
+    k = max(1, -(-int(target_mb * 1e6) // size))
+    scaled = list(files) * k
+    mb = size * k / 1e6
+    print(f"3. Dask backend, LocalCluster processes: REAL CORPUS REPEATED x{k} ({len(scaled)} files, {mb:.1f} MB; "
+          f"the same {len(files)} real files listed {k} times), medians of {repeat} runs per cluster")
     base = None
     for workers in (1, 2):
         t0 = time.perf_counter()
@@ -89,35 +110,83 @@ def bench_dask(files: list, repeat: int) -> None:
         startup = time.perf_counter() - t0
         try:
             client.run(lambda: __import__("nqpf.innovation.exposure"))  # warm imports on the workers
-            t0 = time.perf_counter()
-            outcomes = run_dask(scaled, matcher, client=client)
-            secs = time.perf_counter() - t0
+            secs, outcomes = _median_time(lambda c=client: run_dask(scaled, matcher, client=c), repeat)
         finally:
-            cluster = client.cluster
-            client.close()
-            cluster.close()
-        docs = sum(len(o.documents) for o in outcomes)
+            t0 = time.perf_counter()
+            close_cluster(client)
+            closing = time.perf_counter() - t0
+        docs = sum(len(o.documents) for o in outcomes)  # type: ignore[union-attr]
         rate = mb / secs
         base = base or rate
         print(f"   {workers} worker(s): {secs:6.2f} s, {docs} documents, {rate:6.1f} MB/s, {rate / workers:6.1f} MB/s per core, "
-              f"speed-up {rate / base:.2f}x (cluster start-up {startup:.1f} s, not counted)")
+              f"speed-up {rate / base:.2f}x (start-up {startup:.1f} s and close {closing:.1f} s not counted)")
+    return scaled
+
+
+def _token_processes(token: str) -> list[int]:
+    out = []
+    for p in psutil.process_iter(["pid"]):
+        try:
+            if p.environ().get("NQPF_BENCH_TOKEN") == token:
+                out.append(p.pid)
+        except psutil.Error:
+            pass
+    return out
+
+
+def bench_command(scaled: list) -> None:
+    with tempfile.TemporaryDirectory(prefix="nqpf_bench_") as tmp:
+        manifest = Path(tmp) / "manifest.csv"
+        with manifest.open("w", encoding="utf-8") as fh:
+            fh.write("path\n")
+            for cf in scaled:
+                fh.write(f"{cf.path}\n")
+        mb = sum(cf.size for cf in scaled) / 1e6
+        print(f"4. End to end command on the repeated corpus ({mb:.1f} MB, one run each, start-up included)")
+        base = None
+        for workers in (1, 2):
+            token = uuid.uuid4().hex
+            env = {**os.environ, "NQPF_BENCH_TOKEN": token}
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-c", "from nqpf.cli import main; main()", "innovation", "exposure", str(manifest), "--backend", "dask",
+                                   "--workers", str(workers), "--no-progress", "--allow-outside"],
+                                  env=env, capture_output=True, text=True, check=False)
+            secs = time.perf_counter() - t0
+            time.sleep(1.0)
+            left = _token_processes(token)
+            base = base or secs
+            print(f"   {workers} worker(s): exit {proc.returncode}, {secs:6.2f} s = {mb / secs:5.1f} MB/s, "
+                  f"speed-up {base / secs:.2f}x; processes left after exit: {len(left)}")
+            if proc.returncode != 0:
+                print("   " + proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "   (no stderr)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
-    ap.add_argument("--repeat", type=int, default=2, help="repeat the real corpus K times for the Dask runs")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per timing (medians)")
+    ap.add_argument("--dask-mb", type=float, default=300.0, help="repeat the real corpus to at least this many MB for Dask")
     ap.add_argument("--naive-mb", type=float, default=4.0, help="MB of text for the matcher-vs-naive comparison")
+    ap.add_argument("--no-command", action="store_true", help="skip the end-to-end command runs (part 4)")
+    ap.add_argument("--command-mb", type=float, default=None, help="MB of repeated corpus for part 4 (default: --dask-mb)")
+    ap.add_argument("--skip-local", action="store_true", help="skip parts 1 and 2 (one-core matching and local end to end)")
     args = ap.parse_args()
     data = args.data or default_data_dir()
     if data is None or not (data / "text").is_dir():
         sys.exit("text corpus not found: pass --data /path/to/shared/data")
     files = discover(data / "text")
     print(f"nqpf innovation benchmark: {len(files)} files, {sum(f.size for f in files) / 1e6:.1f} MB, "
-          f"{os.cpu_count()} CPU(s); normalise check: {normalize('５Ｇ') == '5g'}")
-    bench_matching(files, args.naive_mb)
-    bench_end_to_end(files)
-    bench_dask(files, args.repeat)
+          f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}; normalise check: {normalize('５Ｇ') == '5g'}")
+    if not args.skip_local:
+        bench_matching(files, args.naive_mb, args.repeat)
+        bench_end_to_end(files, args.repeat)
+    scaled = bench_dask(files, args.dask_mb, args.repeat)
+    if not args.no_command:
+        if args.command_mb is not None:
+            size = sum(cf.size for cf in files)
+            scaled = list(files) * max(1, -(-int(args.command_mb * 1e6) // size))
+        bench_command(scaled)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
 
 
 if __name__ == "__main__":

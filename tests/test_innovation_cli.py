@@ -42,7 +42,7 @@ def test_qualify_bad_file_names_it(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01binary")
     res = runner.invoke(app, ["innovation", "qualify", str(bad)])
-    assert res.exit_code == 1 and "bad.txt" in res.output and "binary" in res.output
+    assert res.exit_code == 2 and "bad.txt" in res.output and "binary" in res.output
 
 
 def test_exposure_writes_tables_and_lists_failures(tmp_path: Path, data_dir: Path) -> None:

@@ -93,7 +93,11 @@ def test_discover_skips_documentation(data_dir: Path) -> None:
     files = discover(data_dir / "text")
     names = {f.path.name for f in files}
     assert "SOURCES.md" not in names and "selection.tsv" not in names
-    assert len(files) == 2 + 15 + 5 + 3 + 771
+    assert len(files) == 2 + 15 + 5 + 3 + 771 + 1  # + gwr_provincial/documents.jsonl
+    assert not any("raw" in f.path.relative_to(data_dir / "text").parts for f in files)  # originals are not documents
+    assert all(f.refused is None for f in files)
+    prov = [f for f in files if f.path.parent.name == "gwr_provincial"]
+    assert [f.path.name for f in prov] == ["documents.jsonl"] and prov[0].format == "records"
 
 
 @pytest.mark.parametrize(

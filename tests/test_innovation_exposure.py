@@ -109,7 +109,7 @@ def test_manifest_places_a_firm(tmp_path: Path, data_dir: Path) -> None:
     src = next((data_dir / "text" / "annual_reports_finglm").glob("*.html"))
     man = tmp_path / "manifest.csv"
     man.write_text(f"path,doc_id,region,year\n{src},haixiang,浙江省,2019\n", encoding="utf-8")
-    res = measure_exposure(tmp_path, manifest=man)
+    res = measure_exposure(tmp_path, manifest=man, allow_outside=True)  # the real file lies outside tmp_path
     obs = res.observations()
     assert set(obs["region_code"]) == {"330000"} and set(obs["year"]) == {2019}
     assert obs.query("variable == 'text_exposure_sei_bio'")["value"].item() > 0  # a pharma firm

@@ -29,7 +29,7 @@ EN_NO_FIELD = ("The workshop reorganised its shifts and automated packaging, cut
         (EN_NEGATED, Verdict.DOES_NOT_QUALIFY),
         (ZH_NO_DISRUPTION, Verdict.DOES_NOT_QUALIFY),
         (ZH_MISSING_LIVING, Verdict.INSUFFICIENT_EVIDENCE),
-        (EN_NO_FIELD, Verdict.INSUFFICIENT_EVIDENCE),
+        (EN_NO_FIELD, Verdict.QUALIFIES),
         ("人工智能项目。", Verdict.INSUFFICIENT_EVIDENCE),
     ],
 )
@@ -40,12 +40,12 @@ def test_verdicts(text: str, verdict: Verdict) -> None:
 def test_evidence_of_a_qualifying_description() -> None:
     q = qualify(ZH_QUALIFIES)
     cues = {k: [e.cue for e in c.evidence] for k, c in q.criteria.items()}
-    assert cues == {"disruption": ["取代"], "wealth": ["生产效率", "降低成本"], "living": ["患者", "更实惠"]}
-    assert q.scores == {"disruption": 0.5, "wealth": 0.75, "living": 0.75, "frontier": 0.5}
+    assert cues == {"disruption": ["取代"], "wealth": ["生产效率", "降低成本"], "living": ["患者", "安全", "更实惠"]}
+    assert q.scores == {"disruption": 0.5, "wealth": 0.75, "living": 0.875, "frontier": 0.5, "concreteness": 0.5, "vagueness": 0.0}
     assert q.sectors == ("sei_it", "de_technology", "dt_ai")
-    assert [r.en for r in q.reasons] == ["all three criteria met in a frontier field; scale and ownership were not considered"]
+    assert [r.en for r in q.reasons] == ["all three criteria met; scale and ownership were not considered"]
     table = q.evidence_table()
-    assert set(table["target"]) == {"disruption", "wealth", "living", "sei_it,de_technology,dt_ai"}
+    assert set(table["target"]) == {"disruption", "wealth", "living", "sei_it,de_technology,dt_ai", "facts", "figures"}
     en = qualify(EN_QUALIFIES)
     assert [e.cue for e in en.criteria["disruption"].evidence] == ["digital twins", "automate"]
     assert en.sectors == ("fi_gen_ai",)
@@ -136,7 +136,7 @@ def test_stated_harm_contradicts_a_criterion(text: str, cue: str) -> None:
 def test_negated_harm_is_neutral() -> None:
     q = qualify("该工厂利用大数据实现自动化焊接，降低成本，没有造成污染，方便居民出行。")
     assert q.verdict is Verdict.QUALIFIES
-    assert [e.cue for e in q.criteria["living"].evidence] == ["出行"]
+    assert [e.cue for e in q.criteria["living"].evidence] == ["居民", "出行"]
     en = qualify("The line no longer relies on manual welding: industrial robots cut costs and improve worker safety.")
     assert [(e.cue, e.negated) for e in en.criteria["disruption"].evidence] == [("no longer relies on manual", False)]
     assert en.verdict is Verdict.QUALIFIES

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -91,6 +90,8 @@ class CorpusFile:
     region_code: str | None = None
     year: int | None = None
     title: str | None = None
+    refused: str | None = None
+    """Why the file is not read (outside the corpus root); reported as a failure."""
 
     @property
     def size(self) -> int:
@@ -137,25 +138,58 @@ def detect_format(path: Path) -> str | None:
     return fmt
 
 
-def discover(corpus: str | Path, manifest: str | Path | None = None) -> list[CorpusFile]:
-    """The files of a corpus: a manifest's rows, a single file, or a directory walk (sorted)."""
-    if manifest is not None:
-        return read_manifest(manifest)
+SKIP_DIRS = ("raw",)
+"""Directories named so hold originals (e.g. ``gwr_provincial/raw``), not corpus documents, in a walk."""
+
+
+def _outside(path: Path, root: Path) -> str | None:
+    """Why ``path`` is refused (it resolves outside ``root``), or None."""
+    try:
+        real = path.resolve()
+        base = root.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        return f"cannot resolve the path: {exc}"
+    if real == base or base in real.parents:
+        return None
+    how = "a symlink to" if path.is_symlink() or any(p.is_symlink() for p in path.parents) else "a path to"
+    return f"{how} {real}, outside the corpus root {base}; pass --allow-outside (allow_outside=True) to read it"
+
+
+def discover(corpus: str | Path, manifest: str | Path | None = None, *, allow_outside: bool = False) -> list[CorpusFile]:
+    """The files of a corpus: a manifest's rows, a single file, or a directory walk (sorted).
+
+    Reading stays inside the root (the corpus directory; for a manifest, the corpus directory
+    if one is given, else the manifest's directory): a symlink or manifest path that resolves
+    outside it is listed with ``refused`` set and reported as a failure, unless ``allow_outside``.
+    Directories named ``raw`` (originals) and documentation files are skipped in a walk.
+    """
     root = Path(corpus)
+    if manifest is not None:
+        base = root if root.is_dir() else Path(manifest).parent
+        return _contain(read_manifest(manifest), base, allow_outside)
     if root.is_file():
         if root.suffix.lower() in {".csv", ".tsv"}:
-            return read_manifest(root)
+            return _contain(read_manifest(root), root.parent, allow_outside)
         return [CorpusFile(root, detect_format(root) or "text")]
     if not root.is_dir():
         raise CorpusError("corpus path does not exist", file=root)
     out = []
     for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).parts
+        if any(d.lower() in SKIP_DIRS for d in rel[:-1]):
+            continue
         if not p.is_file() or p.name.lower().startswith(SKIP_NAMES) or p.name.startswith("."):
             continue
         fmt = detect_format(p)
         if fmt is not None:
             out.append(CorpusFile(p, fmt))
-    return out
+    return _contain(out, root, allow_outside)
+
+
+def _contain(files: list[CorpusFile], root: Path, allow_outside: bool) -> list[CorpusFile]:
+    if allow_outside:
+        return files
+    return [replace(cf, refused=_outside(cf.path, root)) for cf in files]
 
 
 def read_manifest(path: str | Path) -> list[CorpusFile]:
@@ -279,7 +313,11 @@ def _check_head(path: Path) -> None:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the sniff boundary
-            raise CorpusError(_encoding_message(head, exc.start), file=path) from exc
+            line_start = head.rfind(b"\n", 0, exc.start) + 1
+            line_end = head.find(b"\n", exc.start)
+            raw = head[line_start : line_end if line_end >= 0 else len(head)]
+            msg = _encoding_message(raw, exc.start - line_start).replace("offset", "column byte")
+            raise CorpusError(msg, file=path, line=head.count(b"\n", 0, exc.start) + 1) from exc
 
 
 def _encoding_message(data: bytes, offset: int) -> str:
@@ -311,19 +349,19 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def _chunks(path: Path, size: int = 1 << 16) -> Iterator[str]:
-    """Fixed-size text chunks (for files that may be one long line, like converted HTML)."""
-    _check_head(path)
-    with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline=None)
-        done = 0
-        try:
-            while chunk := text.read(size):
-                if "\x00" in chunk:
-                    raise CorpusError(f"binary content (NUL bytes) after character {done}", file=path)
-                done += len(chunk)
-                yield chunk
-        except UnicodeDecodeError as exc:
-            raise CorpusError(f"not valid UTF-8 after character {done}: {exc.reason}", file=path) from exc
+    """Text chunks of whole lines, about ``size`` characters (for files that may be one long line,
+    like converted HTML). Each line is decoded strictly, so a bad byte is reported with its line."""
+    buf: list[str] = []
+    n_chars = 0
+    for _, line in _lines(path):
+        buf.append(line.replace("\r", "\n"))
+        n_chars += len(line)
+        if n_chars >= size:
+            yield "".join(buf)
+            buf.clear()
+            n_chars = 0
+    if buf:
+        yield "".join(buf)
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -446,7 +484,7 @@ def _records(cf: CorpusFile) -> Iterator[Document]:
                     raise CorpusError(f"unknown region {rec[key]!r}", file=cf.path, line=n)
                 region = r.code
                 break
-        doc_id = str(rec.get("id") or f"{cf.path.stem}#{n}")
+        doc_id = str(rec.get("id") or rec.get("doc_id") or f"{cf.path.stem}#{n}")
         if cf.doc_id:
             doc_id = f"{cf.doc_id}#{n}"
         if year is not None and not str(year).strip().isdigit():

@@ -65,7 +65,10 @@ class FileOutcome:
 
 def process_file(cf: CorpusFile, matcher: TermMatcher, *, tmx_lang: str = "zh") -> FileOutcome:
     """Count one file; a bad file yields a :class:`Failure` naming it, never an exception."""
-    out = FileOutcome(str(cf.path), bytes=cf.size)
+    out = FileOutcome(str(cf.path), bytes=0 if cf.refused else cf.size)
+    if cf.refused:
+        out.failure = Failure(str(cf.path), f"not read: {cf.refused}")
+        return out
     try:
         for doc in read_documents(cf, tmx_lang=tmx_lang):
             sc = matcher.scan(normalize_pieces(doc.pieces))
@@ -233,28 +236,29 @@ def measure_exposure(
     workers: int = 1,
     tmx_lang: str = "zh",
     progress: bool = False,
+    client: object = None,
+    allow_outside: bool = False,
 ) -> ExposureResult:
     """Measure exposure over a corpus (directory, file, manifest or list of :class:`CorpusFile`).
 
     ``backend="dask"`` spreads files over a Dask ``LocalCluster`` with ``workers`` processes
-    (:mod:`nqpf.innovation.dask_backend`); ``"local"`` streams them in this process. The
-    throughput in ``stats`` excludes the cluster's start-up.
+    (:mod:`nqpf.innovation.dask_backend`), or over ``client``'s cluster (reused, left open);
+    ``"local"`` streams them in this process. The throughput in ``stats`` excludes the
+    cluster's start-up. A cluster started here is closed, with its processes, before return.
+    Symlinks and manifest paths leading outside the corpus root are failures unless
+    ``allow_outside`` (see :func:`nqpf.innovation.corpus.discover`).
     """
     tax = taxonomy or Taxonomy.default()
-    files = discover(corpus, manifest) if isinstance(corpus, str | Path) else list(corpus)
+    files = discover(corpus, manifest, allow_outside=allow_outside) if isinstance(corpus, str | Path) else list(corpus)
     matcher = build_matcher(tax)
     if backend == "dask":
-        from nqpf.innovation.dask_backend import run_dask, start_cluster
+        from nqpf.innovation.dask_backend import cluster_client, run_dask
 
-        client = start_cluster(workers)  # start-up is not counted in the throughput
-        try:
+        with cluster_client(workers, client) as cl:  # start-up is not counted in the throughput
             t0 = time.perf_counter()
-            outcomes = run_dask(files, matcher, workers=workers, tmx_lang=tmx_lang, progress=progress, client=client)
+            outcomes = run_dask(files, matcher, workers=workers, tmx_lang=tmx_lang, progress=progress, client=cl)
             seconds = time.perf_counter() - t0
-        finally:
-            cluster = client.cluster
-            client.close()
-            cluster.close()
+            workers = len(cl.scheduler_info().get("workers", {})) or workers
     elif backend == "local":
         t0 = time.perf_counter()
         outcomes = list(_run_local(files, matcher, tmx_lang, progress))

@@ -1,39 +1,63 @@
-"""The NQPF qualifier: apply the seed's test to a description, with evidence.
+"""The NQPF qualifier: apply the seed's test to a description, with evidence and a confidence.
 
 The test (the project's seed, after Xi Jinping's formulation of 新质生产力): *as long as an
 innovation disrupts traditional production methods, creates wealth, and improves living
 standards, it qualifies as a new quality productive force; scale or ownership no longer
-matters*, across fields such as big data, AI, medicine, materials and ecology.
+matters*, across fields such as big data, AI, medicine, materials and ecology. Scale is not the
+criterion; changing how things are produced is.
 
 Transparent rules (cue lexicon ``taxonomy/qualifier_cues.yaml``, fields from the taxonomy):
 
 1. Firm size and ownership words (国有, 民营, 外资, 中小, 小微, state-owned, private, small,
    large ...) are **removed** before any rule runs and listed in ``ignored``; structured fields
-   about them (``ownership``, ``size`` ...) are dropped. Equal descriptions that differ only in
-   these words therefore get equal results.
-2. The text is normalised (:func:`nqpf.innovation.matching.normalize`) and segmented with
-   jieba. Cue phrases of each criterion and taxonomy forms (frontier fields) are matched
-   leftmost-longest.
-3. **Negation**: a match is negated when one of the negators (不, 未, 没有, 无法, 并未, 不会,
-   not, no, without, fails ...) is among the ``window`` (4) jieba tokens before it, without a
-   clause break (，。；,.; ...) in between. jieba keeps 不断, 不仅 and 无人化 as words, and a
-   negator starting a listed exception (*not only*, *no longer*, 不仅 ...) does not negate.
-   A stated harm (``harms`` in the lexicon: 造成污染, 依赖人工, raises costs ...) counts as a
-   negated cue of its criterion, with negator ``"harm"``.
-4. **Scores**: a criterion with ``n`` distinct affirmed cues scores ``1 - 0.5**n`` (0.5, 0.75,
-   0.875 ...). It is *met* if affirmed occurrences outnumber negated ones, *negated* if it has
-   negated occurrences and no more affirmed ones, *absent* otherwise (score 0 unless met). The
-   frontier-field score is ``1 - 0.5**k`` for ``k`` distinct affirmed field concepts.
-5. **Verdict**: *insufficient evidence* if the text has fewer than ``min_tokens`` (8) content
-   tokens; *does not qualify* if any criterion is negated, or if disruption is absent from a
-   text of at least ``long_tokens`` (40) tokens; *qualifies* if all three criteria are met and
-   a frontier field matched; otherwise *insufficient evidence*, naming what is missing.
+   about them (``ownership``, ``size`` ...) are dropped.
+2. The text is normalised (:func:`nqpf.innovation.matching.normalize`), segmented with jieba
+   and cut into sentences (。；！？.;!? and line ends). Cue phrases are matched leftmost-longest:
+   the three **criteria** (with stated **harms**), **conventional** change (same or existing
+   equipment, capacity expansion, assets, land, mergers, renaming, speculation), **vague**
+   wording (future or hortatory mood, slogans) and **facts** (completed actions); **figures**
+   with units are found by pattern (years such as 2027年 are not figures).
+3. **Negation**: a criterion cue is negated when a negator (不, 未, 没有, 无法, not, no,
+   without, fails ...) is among the ``window`` (4) jieba tokens before it, with no clause break
+   in between; listed exceptions (*not only*, 不仅, 不断 ...) do not negate. A stated harm
+   (造成污染, 排放增加, relies on manual, raises costs ...) is a negated cue of its criterion,
+   unless a decrease word is within 12 characters in its clause (重污染天数减少): then it is
+   evidence *for* the criterion. A negated harm (没有造成污染) is neutral.
+   A **burden** noun (排放, 废水, 损失, 报废, emissions, losses ...) in a clause with a decrease
+   word (减少, 降为, fell, less ...) is evidence for living standards or wealth.
+4. **Scores**: a criterion with ``n`` distinct affirmed cues scores ``1 - 0.5**n``; it is
+   *negated* if a harm is stated, else *met* if affirmed occurrences outnumber negated ones,
+   *negated* if it has negated occurrences and no more affirmed ones, *absent* otherwise. A sentence is **concrete** when its facts, figures
+   and conventional cues outnumber its vague cues, **vague** when it has vague cues and is not
+   concrete. Facts after a **modal** word (拟, 预计, 力争, 计划在, will, plans to, aims ...) up to
+   the end of its sentence are a plan, not a result: they are not counted, and the modal word
+   counts as a vague cue; ``concreteness = 1 - 0.5**k`` for ``k`` concrete sentences, likewise vagueness.
+5. **Verdict** (first rule that applies):
+
+   a. fewer than ``min_tokens`` (8) content tokens: *insufficient evidence*;
+   b. a negated criterion or a stated harm: *does not qualify*;
+   c. no concrete sentence, and a vague sentence or no disruption (only plans, intentions,
+      slogans): *insufficient evidence*;
+   d. disruption not met (a concrete description whose change is conventional): *does not
+      qualify*, naming the conventional phrases;
+   e. disruption, wealth and living all met: *qualifies* (a frontier field raises the
+      confidence; without one the reason says the field was not recognised);
+   f. wealth or living not shown and at least as many distinct conventional cues as disruption
+      cues: *does not qualify* (conventional);
+   g. otherwise (a new method, but wealth or living not shown): *insufficient evidence*.
+
+6. **Confidence**: ``1 - 0.5**(m + 1)`` for an evidence margin ``m >= 0`` of the rule that
+   decided (0.5, 0.75, 0.875 ...): the number of supporting signals beyond the minimum, minus
+   the conflicting ones (see :meth:`Qualifier._confidence`). On the held-out part of the
+   evaluation set higher confidence is more often right (``benchmarks/bench_qualifier.py``).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,12 +65,13 @@ from importlib import resources
 from typing import Any, cast
 
 import pandas as pd
-import yaml
 
 from nqpf.innovation.matching import Match, TermMatcher, normalize
 from nqpf.innovation.taxonomy import Taxonomy
+from nqpf.safeyaml import load_yaml
 
 CRITERIA = ("disruption", "wealth", "living")
+SIGNALS = ("conventional", "vague", "facts")
 FRONTIER_SCHEMES = ("sei2018", "future", "digital_core", "digital_transformation")
 """Schemes whose sectors count as frontier fields (innovation types and headline terms do not)."""
 
@@ -55,6 +80,18 @@ IGNORED_KEYS = frozenset({
     "headcount", "staff", "enterprise_type", "所有制", "所有制性质", "企业性质", "规模", "企业规模", "员工人数",
 })
 """Structured-input keys about size or ownership; dropped and listed in ``ignored``."""
+
+_FIG_ZH_UNITS = ("%|个百分点|万|亿|千|百|元|吨|台|辆|家|人|个|座|条|栋|头|公斤|千瓦|瓦|gw|mw|kw|平方米|亩|天|分钟|小时|倍|"
+                 "公里|年|月|次|项|套|件|斤|kg|km|亿元|万元")
+_FIGURE = re.compile(
+    rf"(?<![A-Za-z0-9_.])(\d[\d,]*(?:\.\d+)?)\s*({_FIG_ZH_UNITS}|percent|per cent|yuan|tonnes?|mu\b|minutes?|hours?|days?|"
+    r"points?|times|square)?"
+    r"|[一二两三四五六七八九十]+(?:座|家|条|倍|台|栋|年|成|次|辆)"
+    r"|\b(?:half|halved|quarter|doubled?|doubling|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b"
+)
+_TARGET_YEAR = re.compile(r"(?:\bby |到|至)(?:19|20)\d\d")
+"""A target year (by 2027, 到2027年): a plan, not a result."""
+_SENTENCE_END = re.compile(r"[。；;！？!?\n]|\.(?=\s|$)")
 
 
 class Verdict(StrEnum):
@@ -72,7 +109,7 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Evidence:
-    """One matched cue: the criterion or field, the cue, its context and its negation."""
+    """One matched cue: the criterion, signal or field, the cue, its context and its negation."""
 
     target: str
     cue: str
@@ -109,7 +146,7 @@ class Reason:
 
 @dataclass(frozen=True)
 class Qualification:
-    """The qualifier's result: verdict, reasons, per-criterion scores, fields and evidence."""
+    """The qualifier's result: verdict, confidence, reasons, scores, fields and evidence."""
 
     verdict: Verdict
     reasons: tuple[Reason, ...]
@@ -121,6 +158,11 @@ class Qualification:
     ignored: tuple[str, ...]
     n_tokens: int
     text: str = field(repr=False, default="")
+    confidence: float = 0.5
+    rule: str = ""
+    signals: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
+    concrete_sentences: int = 0
+    vague_sentences: int = 0
 
     @property
     def qualifies(self) -> bool:
@@ -129,14 +171,22 @@ class Qualification:
 
     @property
     def scores(self) -> dict[str, float]:
-        """Criterion scores and the frontier-field score."""
-        return {**{k: v.score for k, v in self.criteria.items()}, "frontier": self.frontier_score}
+        """Criterion scores, frontier field, concreteness and vagueness (each in [0, 1])."""
+        return {**{k: v.score for k, v in self.criteria.items()}, "frontier": self.frontier_score,
+                "concreteness": 1 - 0.5 ** self.concrete_sentences, "vagueness": 1 - 0.5 ** self.vague_sentences}
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """The phrases the verdict rests on (affirmed or negated criterion cues and signals), in text order."""
+        evs = [e for c in self.criteria.values() for e in c.evidence]
+        evs += [e for k, v in self.signals.items() if k != "facts" for e in v]
+        return tuple(dict.fromkeys(e.cue for e in sorted(evs, key=lambda e: e.start)))
 
     def evidence_table(self) -> pd.DataFrame:
         """Tidy evidence: ``target, cue, negated, negator, context, start``."""
-        rows = [(e.target, e.cue, e.negated, e.negator, e.context, e.start)
-                for c in self.criteria.values() for e in c.evidence]
-        rows += [(e.target, e.cue, e.negated, e.negator, e.context, e.start) for e in self.fields]
+        evs = [e for c in self.criteria.values() for e in c.evidence] + list(self.fields)
+        evs += [e for v in self.signals.values() for e in v]
+        rows = [(e.target, e.cue, e.negated, e.negator, e.context, e.start) for e in evs]
         return pd.DataFrame(rows, columns=["target", "cue", "negated", "negator", "context", "start"])
 
     def to_dict(self) -> dict[str, Any]:
@@ -144,12 +194,16 @@ class Qualification:
         return {
             "verdict": self.verdict.value,
             "verdict_zh": self.verdict.label_zh,
+            "confidence": round(self.confidence, 4),
+            "rule": self.rule,
             "reasons": [{"en": r.en, "zh": r.zh} for r in self.reasons],
             "scores": self.scores,
             "criteria": {k: {"status": v.status, "score": v.score,
                              "evidence": [{"cue": e.cue, "negated": e.negated, "negator": e.negator, "context": e.context}
                                           for e in v.evidence]}
                          for k, v in self.criteria.items()},
+            "signals": {k: [e.cue for e in v] for k, v in self.signals.items()},
+            "phrases": list(self.phrases),
             "sectors": list(self.sectors),
             "fields": [{"sectors": e.target, "term": e.cue, "negated": e.negated, "context": e.context} for e in self.fields],
             "innovation_types": list(self.innovation_types),
@@ -160,7 +214,7 @@ class Qualification:
 
 def _load_cues() -> dict[str, Any]:
     text = resources.files("nqpf.innovation").joinpath("taxonomy", "qualifier_cues.yaml").read_text("utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(load_yaml(text, name="qualifier_cues.yaml"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -172,10 +226,15 @@ def _jieba() -> Any:
     return jieba
 
 
+def _forms(spec: Mapping[str, Any] | None) -> list[str]:
+    spec = spec or {}
+    return [str(f) for f in (*spec.get("zh", []), *spec.get("en", []))]
+
+
 class Qualifier:
     """Rule-based qualifier; see the module docstring for every rule.
 
-    >>> q = Qualifier().qualify("基于人工智能的质检系统取代人工目检，降低成本，让患者更快拿到安全的药品。")
+    >>> q = Qualifier().qualify("基于人工智能的质检系统取代人工目检，降低成本40%，让患者更快拿到安全的药品。")
     >>> q.verdict.value, [e.cue for e in q.criteria["disruption"].evidence]
     ('qualifies', ['取代'])
     """
@@ -186,21 +245,22 @@ class Qualifier:
         cues: Mapping[str, Any] | None = None,
         *,
         min_tokens: int = 8,
-        long_tokens: int = 40,
         window: int = 4,
     ) -> None:
         self.taxonomy = taxonomy or Taxonomy.default()
         self.cues = dict(cues or _load_cues())
-        self.min_tokens, self.long_tokens, self.window = min_tokens, long_tokens, window
+        self.min_tokens, self.window = min_tokens, window
         crit = self.cues["criteria"]
         harms = self.cues.get("harms") or {}
-        cue_forms: dict[str, tuple[str, bool]] = {
-            f: (name, False) for name in CRITERIA for f in (*crit[name].get("zh", []), *crit[name].get("en", []))
-        }
+        cue_forms: dict[str, tuple[str, bool]] = {f: (name, False) for name in CRITERIA for f in _forms(crit[name])}
         for name in CRITERIA:
-            spec = harms.get(name) or {}
-            cue_forms.update({f: (name, True) for f in (*spec.get("zh", []), *spec.get("en", []))})
+            cue_forms.update({f: (name, True) for f in _forms(harms.get(name))})
         self._cue_matcher = TermMatcher(cue_forms)
+        self._signal_matchers = {k: TermMatcher(_forms(self.cues.get(k))) for k in SIGNALS}
+        self._decrease = TermMatcher(_forms(self.cues.get("decrease")))
+        self._modal = TermMatcher(_forms(self.cues.get("modal")))
+        burdens = self.cues.get("burdens") or {}
+        self._burdens = TermMatcher({f: name for name in CRITERIA for f in _forms(burdens.get(name))})
         neg = self.cues["negators"]
         self._negators = {normalize(str(n)) for n in (*neg.get("zh", []), *neg.get("en", []))}
         self._breaks = set(self.cues.get("clause_breaks", "，。；！？,.;!?\n"))
@@ -237,12 +297,29 @@ class Qualifier:
         for m in self._cue_matcher.find(text):
             crit, harm = cast(tuple[str, bool], self._cue_matcher.payload[m.form])
             ev = self._evidence(crit, m, text, tokens, tok_at)
-            if harm:  # a stated harm is evidence against the criterion (a negated harm is neutral)
-                ev = Evidence(crit, ev.cue, ev.context, ev.start, negated=not ev.negated,
-                              negator=None if ev.negated else "harm")
-                if not ev.negated:
+            if harm:  # a stated harm is evidence against the criterion; a negated one is neutral; a decreasing one is for it
+                if ev.negated:
                     continue
+                if not self._decreasing(text, m):
+                    ev = Evidence(crit, ev.cue, ev.context, ev.start, negated=True, negator="harm")
             evidence[crit].append(ev)
+        starts = {s: e for _, s, e in tokens}
+        for m in self._burdens.find(text):  # 排放降为零, scrap losses fell: evidence for the criterion
+            crit = cast(str, self._burdens.payload[m.form])
+            if self._decreasing(text, m) and not any(e.start <= m.start < e.start + len(e.cue) for e in evidence[crit]):
+                evidence[crit].append(self._evidence(crit, m, text, tokens, tok_at))
+        for c in CRITERIA:
+            evidence[c].sort(key=lambda e: e.start)
+        signals = {k: tuple(Evidence(k, text[m.start:m.end], self._context(text, m.start, m.end), m.start)
+                            for m in mat.find(text) if len(m.form) > 1 or starts.get(m.start) == m.end)
+                   for k, mat in self._signal_matchers.items()}  # a one-character cue (要, 拟) must be a whole word
+        signals["vague"] += tuple(Evidence("vague", tm.group(0), self._context(text, tm.start(), tm.end()), tm.start())
+                                  for tm in _TARGET_YEAR.finditer(text))
+        signals["figures"] = tuple(Evidence("figures", fm.group(0).strip(), self._context(text, fm.start(), fm.end()), fm.start())
+                                   for fm in _FIGURE.finditer(text) if not self._is_year(fm))
+        modal = tuple(m.start for m in self._modal.find(text) if len(m.form) > 1 or starts.get(m.start) == m.end)
+        concrete, vague = self._sentences(text, signals, modal)
+
         fields: list[Evidence] = []
         sectors: dict[str, None] = {}
         types: dict[str, None] = {}
@@ -265,9 +342,10 @@ class Qualifier:
         crit_spec = self.cues["criteria"]
         criteria = {c: self._score(c, crit_spec[c], evidence[c]) for c in CRITERIA}
         frontier = 1 - 0.5 ** len(frontier_concepts) if frontier_concepts else 0.0
-        verdict, reasons = self._verdict(criteria, bool(sectors), n_tokens)
+        verdict, rule, reasons = self._verdict(criteria, bool(sectors), n_tokens, signals, concrete, vague)
+        conf = self._confidence(rule, criteria, bool(sectors), signals, concrete, vague)
         return Qualification(verdict, tuple(reasons), criteria, frontier, tuple(fields), tuple(sectors), tuple(types),
-                             tuple(ignored), n_tokens, text)
+                             tuple(ignored), n_tokens, text, conf, rule, signals, concrete, vague)
 
     # -- rules -----------------------------------------------------------------------
     def _strip_ignored(self, text: str, ignored: list[str]) -> str:
@@ -279,6 +357,44 @@ class Qualifier:
                 pos = m.end
         out.append(text[pos:])
         return normalize(" ".join(out)) if ignored else text
+
+    def _decreasing(self, text: str, m: Match) -> bool:
+        """Whether a decrease word is within 12 characters of a harm, in its clause (污染天数减少, less pollution)."""
+        lo = max((text.rfind(b, 0, m.start) for b in self._breaks), default=-1) + 1
+        his = [i for i in (text.find(b, m.end) for b in self._breaks) if i >= 0]
+        hi = min(his, default=len(text))
+        clause = text[max(lo, m.start - 12) : m.start] + " " + text[m.end : min(hi, m.end + 12)]  # the phrase itself excluded
+        return bool(self._decrease.find(clause))
+
+    @staticmethod
+    def _is_year(fm: re.Match[str]) -> bool:
+        num, unit = fm.group(1), fm.group(2)
+        return bool(num and re.fullmatch(r"(19|20)\d\d", num) and unit in (None, "年"))
+
+    @staticmethod
+    def _context(text: str, start: int, end: int) -> str:
+        return text[max(0, start - 12) : min(len(text), end + 12)]
+
+    @staticmethod
+    def _sentences(text: str, signals: Mapping[str, tuple[Evidence, ...]], modal: tuple[int, ...]) -> tuple[int, int]:
+        """Concrete and vague sentence counts (see rule 4); facts after a modal word in its sentence are not counted."""
+        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        n = len(ends) + 1
+        facts, vague = [0] * n, [0] * n
+        first_modal: dict[int, int] = {}
+        for pos in modal:
+            first_modal.setdefault(bisect.bisect_right(ends, pos), pos)
+        for kind in ("facts", "figures", "conventional"):
+            for e in signals[kind]:
+                i = bisect.bisect_right(ends, e.start)
+                if e.start < first_modal.get(i, len(text)):
+                    facts[i] += 1
+        for i in first_modal:
+            vague[i] += 1
+        for e in signals["vague"]:
+            vague[bisect.bisect_right(ends, e.start)] += 1
+        concrete = sum(1 for f, v in zip(facts, vague, strict=True) if f > v)
+        return concrete, sum(1 for f, v in zip(facts, vague, strict=True) if v > 0 and f <= v)
 
     @staticmethod
     def _token_index(text: str, tokens: list[tuple[str, int, int]]) -> list[int]:
@@ -304,14 +420,15 @@ class Qualifier:
                 break
             seen += 1
             j -= 1
-        lo, hi = max(0, m.start - 12), min(len(text), m.end + 12)
-        return Evidence(target, text[m.start : m.end], text[lo:hi], m.start, negator is not None, negator)
+        return Evidence(target, text[m.start : m.end], self._context(text, m.start, m.end), m.start, negator is not None, negator)
 
     @staticmethod
     def _score(name: str, spec: Mapping[str, Any], evidence: list[Evidence]) -> CriterionResult:
         affirmed = [e for e in evidence if not e.negated]
         negated = [e for e in evidence if e.negated]
-        if affirmed and len(affirmed) > len(negated):
+        if any(e.negator == "harm" for e in negated):  # a stated harm outweighs any number of affirmed cues
+            status, score = "negated", 0.0
+        elif affirmed and len(affirmed) > len(negated):
             status, score = "met", 1 - 0.5 ** len({e.cue for e in affirmed})
         elif negated:
             status, score = "negated", 0.0
@@ -319,9 +436,12 @@ class Qualifier:
             status, score = "absent", 0.0
         return CriterionResult(name, str(spec.get("name_en", name)), str(spec.get("name_zh", name)), score, status, tuple(evidence))
 
-    def _verdict(self, criteria: dict[str, CriterionResult], frontier: bool, n_tokens: int) -> tuple[Verdict, list[Reason]]:
+    def _verdict(
+        self, criteria: dict[str, CriterionResult], frontier: bool, n_tokens: int,
+        signals: Mapping[str, tuple[Evidence, ...]], concrete: int, vague: int,
+    ) -> tuple[Verdict, str, list[Reason]]:
         if n_tokens < self.min_tokens:
-            return Verdict.INSUFFICIENT_EVIDENCE, [Reason(
+            return Verdict.INSUFFICIENT_EVIDENCE, "too_short", [Reason(
                 f"text too short: {n_tokens} content tokens (at least {self.min_tokens} needed)",
                 f"文本过短：{n_tokens}个有效词（至少需要{self.min_tokens}个）")]
         negated = [c for c in criteria.values() if c.status == "negated"]
@@ -335,22 +455,69 @@ class Qualifier:
                 else:
                     reasons.append(Reason(f"criterion negated: {c.name_en} ('{e.negator}' before '{e.cue}')",
                                           f"标准被否定：{c.name_zh}（“{e.cue}”前有“{e.negator}”）"))
-            return Verdict.DOES_NOT_QUALIFY, reasons
+            return Verdict.DOES_NOT_QUALIFY, "negated", reasons
+        if concrete == 0 and (vague > 0 or not criteria["disruption"].met):
+            vague_cues = "', '".join(dict.fromkeys(e.cue for e in signals["vague"])) or "-"
+            return Verdict.INSUFFICIENT_EVIDENCE, "vague", [Reason(
+                f"no concrete change or result is described: only plans, intentions or slogans ('{vague_cues}')",
+                f"未描述具体的变化或成果，只有规划、意向或口号（“{vague_cues}”）")]
         d = criteria["disruption"]
-        if d.status == "absent" and n_tokens >= self.long_tokens:
-            return Verdict.DOES_NOT_QUALIFY, [Reason(
-                f"no change to production methods is described in {n_tokens} tokens",
-                f"{n_tokens}个词的描述中未涉及对传统生产方式的改变")]
+        if not d.met:
+            conv = "', '".join(dict.fromkeys(e.cue for e in signals["conventional"]))
+            if conv:
+                return Verdict.DOES_NOT_QUALIFY, "conventional", [Reason(
+                    f"a conventional change: no new production method, only '{conv}'",
+                    f"属于常规变化：没有新的生产方式，只有“{conv}”")]
+            return Verdict.DOES_NOT_QUALIFY, "no_disruption", [Reason(
+                "a concrete description with no change to how things are produced",
+                "描述具体，但未改变生产方式")]
         missing = [c for c in criteria.values() if not c.met]
-        if not missing and frontier:
-            return Verdict.QUALIFIES, [Reason(
-                "all three criteria met in a frontier field; scale and ownership were not considered",
-                "三项标准均满足且属于前沿领域；未考虑规模与所有制")]
+        n_conv = len({e.cue for e in signals["conventional"]})
+        if missing and n_conv >= len({e.cue for e in d.evidence if not e.negated}):
+            conv = "', '".join(dict.fromkeys(e.cue for e in signals["conventional"]))
+            return Verdict.DOES_NOT_QUALIFY, "conventional", [Reason(
+                f"a conventional change outweighs the claimed new method: '{conv}'; not shown: "
+                + ", ".join(c.name_en for c in missing),
+                f"常规变化（“{conv}”）多于新方法的证据；缺少：" + "、".join(c.name_zh for c in missing))]
+        if not missing:
+            reasons = [Reason("all three criteria met; scale and ownership were not considered",
+                              "三项标准均满足；未考虑规模与所有制")]
+            if not frontier:
+                reasons.append(Reason("the field was not recognised by the taxonomy (the verdict follows the three criteria)",
+                                      "词表未识别出所属领域（认定依据三项标准）"))
+            return Verdict.QUALIFIES, "qualifies", reasons
         reasons = [Reason(f"no evidence for: {c.name_en}", f"缺少证据：{c.name_zh}") for c in missing]
-        if not frontier:
-            reasons.append(Reason("no frontier field recognised (extend the taxonomy if the field is new)",
-                                  "未识别出前沿领域（如为新领域可扩充词表）"))
-        return Verdict.INSUFFICIENT_EVIDENCE, reasons
+        return Verdict.INSUFFICIENT_EVIDENCE, "missing_criteria", reasons
+
+    @staticmethod
+    def _confidence(
+        rule: str, criteria: dict[str, CriterionResult], frontier: bool,
+        signals: Mapping[str, tuple[Evidence, ...]], concrete: int, vague: int,
+    ) -> float:
+        """``1 - 0.5**(m + 1)`` for the evidence margin ``m`` of the deciding rule:
+
+        * qualifies: distinct cues of the weakest criterion - 1, + 1 for a frontier field, + 1 for
+          two or more concrete sentences, - 1 per distinct conventional cue, - 1 per vague sentence;
+        * negated / harm: negated cues + 1 if a conventional cue is present;
+        * conventional: distinct conventional cues - 1, + 1 for a figure, - 1 per vague sentence;
+        * no_disruption: 0; missing_criteria: 0; too_short: 1;
+        * vague: vague sentences + distinct vague cues // 3 - 1.
+        """
+        n_conv = len({e.cue for e in signals["conventional"]})
+        if rule == "qualifies":
+            m = (min(len({e.cue for e in c.evidence if not e.negated}) for c in criteria.values()) - 1
+                 + int(frontier) + int(concrete >= 2) - n_conv - vague)
+        elif rule == "negated":
+            m = sum(1 for c in criteria.values() for e in c.evidence if e.negated) - 1 + int(n_conv > 0)
+        elif rule == "conventional":
+            m = n_conv - 1 + int(bool(signals["figures"])) - vague
+        elif rule == "vague":
+            m = vague + len({e.cue for e in signals["vague"]}) // 3 - 1
+        elif rule == "too_short":
+            m = 1
+        else:
+            m = 0
+        return 1 - 0.5 ** (max(m, 0) + 1)
 
 
 @functools.lru_cache(maxsize=1)

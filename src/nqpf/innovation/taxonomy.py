@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from nqpf.errors import NqpfError
 from nqpf.safeyaml import YamlError, load_yaml
@@ -213,13 +212,11 @@ class Taxonomy:
         return f"Taxonomy({self.name} {self.version}: {len(self.schemes)} schemes, {len(self.sectors)} sectors, {n} forms)"
 
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 @functools.lru_cache(maxsize=1)
 def _default_doc() -> Mapping[str, Any]:
     text = resources.files("nqpf.innovation").joinpath("taxonomy", DEFAULT_TAXONOMY).read_text("utf-8")
-    return yaml.load(text, Loader=_Loader)
+    return load_yaml(text, name=DEFAULT_TAXONOMY)  # the same refusals as user YAML
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
