@@ -158,10 +158,13 @@ def _row_problems(df: pd.DataFrame, mask: pd.Series, make: str, what: str) -> li
     return out
 
 
-def validate_batches(batches: list[ImportBatch], *, known_units: Mapping[str, str] | None = None) -> None:
+def validate_batches(batches: list[ImportBatch], *, known_units: Mapping[str, str] | None = None,
+                     across_batches: bool = True) -> None:
     """Check all batches of one import; raise one :class:`ValidationError` listing every problem.
 
     ``known_units`` maps variable ids to the units the store already holds for them.
+    ``across_batches=False`` checks conflicting duplicates (rule 4) only within each batch
+    (the import resolves conflicts between files by a stated policy instead).
     Returns ``None`` when every batch is acceptable.
     """
     if not batches:
@@ -201,7 +204,7 @@ def validate_batches(batches: list[ImportBatch], *, known_units: Mapping[str, st
     problems += _value_problems(batches, df, known_units)
 
     # 4. conflicting duplicates
-    problems += _duplicate_problems(df)
+    problems += _duplicate_problems(df, across_batches)
 
     if problems:
         files = [str(f) for f in pd.unique(df["file"])] if len(df) else []
@@ -284,12 +287,13 @@ def _value_problems(batches: list[ImportBatch], df: pd.DataFrame,
     return out
 
 
-def _duplicate_groups(df: pd.DataFrame) -> pd.DataFrame:
+def _duplicate_groups(df: pd.DataFrame, across_batches: bool = True) -> pd.DataFrame:
     """Rows of keys that occur more than once with a value (known region and year)."""
     ok = (df["region_code"] != "") & df["year"].notna() & df["value"].notna()
     sub = df[ok]
     key = ["region_code", "year", "variable"]
-    return sub[sub.duplicated(key, keep=False)].sort_values([*key, "batch", "line"])
+    dup = sub.duplicated(key if across_batches else [*key, "batch"], keep=False)
+    return sub[dup].sort_values([*key, "batch", "line"])
 
 
 def _conflicts(g: pd.DataFrame) -> bool:
@@ -301,11 +305,12 @@ def _conflicts(g: pd.DataFrame) -> bool:
     return bool(vals.max() - vals.min() > tol)
 
 
-def _duplicate_problems(df: pd.DataFrame) -> list[str]:
-    dup = _duplicate_groups(df)
+def _duplicate_problems(df: pd.DataFrame, across_batches: bool = True) -> list[str]:
+    dup = _duplicate_groups(df, across_batches)
     out: list[str] = []
-    for key, g in dup.groupby(["region_code", "year", "variable"], sort=False):
-        code, year_s, var = _strs(key)
+    by = ["region_code", "year", "variable"] if across_batches else ["region_code", "year", "variable", "batch"]
+    for key, g in dup.groupby(by, sort=False):
+        code, year_s, var = _strs(key)[:3]
         year = int(float(year_s))
         if not _conflicts(g):
             continue
@@ -317,6 +322,31 @@ def _duplicate_problems(df: pd.DataFrame) -> list[str]:
         label = f"{r.name_en} ({r.name_zh}, {code})" if r else code
         out.append(f"region {label}, year {year}, variable {var}: conflicting values {places}")
     return out
+
+
+def conflicting_later(batches: list[ImportBatch]) -> list[np.ndarray]:
+    """Per batch, a mask of the values that conflict with an earlier batch's value of the
+    same (region, year, variable): the first batch giving a cell wins (``on_conflict="older"``).
+
+    Values equal to the earlier one within the rounding of the coarser (see rule 4) are not
+    conflicts and are kept.
+    """
+    masks = [np.zeros(len(b.observations), dtype=bool) for b in batches]
+    if len(batches) < 2:
+        return masks
+    df = _frame(batches)
+    df["_row"] = np.concatenate([np.arange(len(b.observations)) for b in batches]) if len(df) else []
+    dup = _duplicate_groups(df)
+    for _key, g in dup.groupby(["region_code", "year", "variable"], sort=False):
+        if g["batch"].nunique() < 2:
+            continue
+        first_batch = int(g["batch"].iloc[0])
+        ref = g[g["batch"] == first_batch]
+        for rec in g[g["batch"] != first_batch].to_dict("records"):
+            pair = pd.concat([ref.iloc[:1], pd.DataFrame([rec])], ignore_index=True)
+            if _conflicts(pair):
+                masks[int(rec["batch"])][int(rec["_row"])] = True
+    return masks
 
 
 def drop_duplicates(batches: list[ImportBatch]) -> list[ImportBatch]:
