@@ -228,6 +228,37 @@ class ImportReport:
         )
 
 
+@dataclass
+class VerifyReport:
+    """The outcome of :meth:`Store.verify`: ``ok`` when no problem was found.
+
+    ``problems`` are faults of the store (damaged blocks, rows that break its invariants),
+    ``notes`` harmless facts (a write-ahead log or temporary files an interrupted import
+    left, which the next import folds in or removes), ``counts`` rows per table.
+    """
+
+    store: Path
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the store passed every check."""
+        return not self.problems
+
+    @property
+    def advice(self) -> str:
+        """What to do about the problems found (empty when there are none)."""
+        if self.ok:
+            return ""
+        return (
+            "Restore the store file from a backup, or import the source files again into a "
+            "new store (nqpf data import FILES --store NEW.duckdb) and use that / "
+            "请从备份恢复，或将源文件重新导入新的数据库"
+        )
+
+
 # -- helpers ---------------------------------------------------------------------------
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
@@ -485,33 +516,26 @@ class Store:
         )
         if not batches:
             return report
+        prepared = None
+        if not self.path.exists():
+            # a first import is validated before its folder and lock file are made, so a
+            # refused first import leaves nothing behind
+            prepared = _prepare(batches, _State.read(None), on_conflict)
+            if not prepared.new:
+                report.batches = prepared.results
+                return report
         self._mkdir()
         with _lock.exclusive(self.path, self.wait) as lockfile:
             _clean_litter(self.path)
             con = self._open(read_only=False) if self.path.exists() else None
             try:
                 state = _State.read(con)
-                new: list[ImportBatch] = []
-                seen = set(state.stored)
-                for b in batches:
-                    key = (b.provenance.sha256, b.provenance.sheet or "")
-                    if key in seen:
-                        report.batches.append(_result(b, state.stored.get(key), "skipped"))
-                        continue
-                    seen.add(key)
-                    if not _has_values(b):
-                        report.batches.append(_result(b, None, "empty"))
-                        continue
-                    new.append(b)
-                    report.batches.append(_result(b, None))
+                if prepared is None or con is not None:
+                    prepared = _prepare(batches, state, on_conflict)
+                report.batches = prepared.results
+                new, kept_older = prepared.new, prepared.kept_older
                 if not new:
                     return report
-                new = _validate(new, state.units, on_conflict)
-                _check_structure(new)
-                _check_units(new, state.units)
-                kept_older: list[int] = [0] * len(new)
-                if on_conflict == "older":
-                    new, kept_older = _keep_older(new)
                 _lock.record(lockfile, state.next_import)
                 if con is None:
                     self._create()
@@ -574,6 +598,68 @@ class Store:
         finally:
             for p in (tmp, Path(str(tmp) + ".wal")):
                 p.unlink(missing_ok=True)
+
+    # -- integrity -----------------------------------------------------------------------
+    def verify(self) -> VerifyReport:
+        """Check the store's integrity: it opens, has nqpf's schema, every data block reads
+        back (DuckDB checks each block's checksum when reading it), and its invariants hold
+        (every import's ``n_values`` equals its stored rows, every observation belongs to an
+        import and has a catalog entry, one row per (sha256, sheet)). Never raises for a
+        damaged store: the damage is listed in the report."""
+        rep = VerifyReport(self.path)
+        if not self.path.exists():
+            rep.notes.append(f"no store at {self.path} yet (it is created by the first import)")
+            return rep
+        wal = Path(f"{self.path}.wal")
+        if wal.exists():
+            rep.notes.append(
+                f"{wal.name}: a write-ahead log of committed work (left by an interrupted "
+                "process); it is read with the store and folded in by the next import"
+            )
+        for f in litter(self.path):
+            rep.notes.append(f"{f.name}: a temporary file of an interrupted import; the next "
+                             "import removes it")
+        try:
+            with self._reader() as con:
+                assert con is not None
+                self._verify_rows(con, rep)
+        except _lock.StoreBusyError:
+            raise
+        except StoreError as exc:
+            rep.problems.append(str(exc))
+        except duckdb.Error as exc:  # pragma: no cover - _reader converts these
+            rep.problems.append(str(_describe_duckdb_error(self.path, exc)))
+        return rep
+
+    def _verify_rows(self, con: duckdb.DuckDBPyConnection, rep: VerifyReport) -> None:
+        for table, cols in (
+            ("meta", "key, value"),
+            ("imports", ", ".join(_IMPORT_COLS)),
+            ("variables", ", ".join([*_CATALOG_COLS, "first_import", "last_import"])),
+            ("observations", "import_id, variable, region_code, year, value, line, cell"),
+        ):
+            # reading every column of every row makes DuckDB check every block's checksum
+            row = con.execute(f"SELECT count(*), sum(hash({cols})) FROM {table}").fetchone()
+            rep.counts[table] = int(row[0]) if row else 0
+        checks = {
+            "imports whose n_values differs from their stored rows (a partial import)":
+                "SELECT i.import_id FROM imports i LEFT JOIN (SELECT import_id, count(*) n "
+                "FROM observations GROUP BY import_id) o USING (import_id) "
+                "WHERE coalesce(o.n, 0) <> i.n_values",
+            "observations of an import id that is not recorded":
+                "SELECT DISTINCT import_id FROM observations WHERE import_id NOT IN "
+                "(SELECT import_id FROM imports)",
+            "variables with values but no catalog entry":
+                "SELECT DISTINCT variable FROM observations WHERE variable NOT IN "
+                "(SELECT variable FROM variables)",
+            "files recorded twice (same sha256 and sheet)":
+                "SELECT sha256 FROM imports GROUP BY sha256, sheet HAVING count(*) > 1",
+        }  # fmt: skip
+        for what, sql in checks.items():
+            bad = [str(r[0]) for r in con.execute(sql).fetchall()]
+            if bad:
+                shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+                rep.problems.append(f"{len(bad)} {what}: {shown}")
 
     # -- queries -------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -847,6 +933,42 @@ def _result(
     p = b.provenance
     return BatchResult(p.source_file, p.sheet or "", p.importer, p.sha256, status, import_id,
                        n_val, len(obs) - n_val, vars_, **counts)  # fmt: skip
+
+
+@dataclass
+class _Prepared:
+    """Batches validated and ready to write, with the per-batch results so far."""
+
+    new: list[ImportBatch]
+    kept_older: list[int]
+    results: list[BatchResult]
+
+
+def _prepare(batches: Sequence[ImportBatch], state: _State, on_conflict: str) -> _Prepared:
+    """Skip stored and empty batches, validate the rest (raises ValidationError)."""
+    results: list[BatchResult] = []
+    new: list[ImportBatch] = []
+    seen = set(state.stored)
+    for b in batches:
+        key = (b.provenance.sha256, b.provenance.sheet or "")
+        if key in seen:
+            results.append(_result(b, state.stored.get(key), "skipped"))
+            continue
+        seen.add(key)
+        if not _has_values(b):
+            results.append(_result(b, None, "empty"))
+            continue
+        new.append(b)
+        results.append(_result(b, None))
+    if not new:
+        return _Prepared([], [], results)
+    new = _validate(new, state.units, on_conflict)
+    _check_structure(new)
+    _check_units(new, state.units)
+    kept_older = [0] * len(new)
+    if on_conflict == "older":
+        new, kept_older = _keep_older(new)
+    return _Prepared(new, kept_older, results)
 
 
 def _check_policy(on_conflict: str) -> None:
