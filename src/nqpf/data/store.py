@@ -1231,8 +1231,11 @@ def _write_into(
 
 def _revision_counts(con: duckdb.DuckDBPyConnection, first: int) -> dict[int, tuple[int, int]]:
     """Per new import id (``>= first``): cells whose previous vintage had another value
-    (revised) or the same value (restated, relative difference <= 1e-9)."""
-    rows = con.execute(
+    (revised) or the same figure (restated: equal within the rounding of the coarser value,
+    the rule validation uses for duplicates, :func:`nqpf.data.validate.same_figure`)."""
+    from nqpf.data.validate import same_figure
+
+    df = con.execute(
         """
         WITH keys AS (SELECT DISTINCT variable, region_code, year FROM observations
                       WHERE import_id >= $first),
@@ -1242,16 +1245,19 @@ def _revision_counts(con: duckdb.DuckDBPyConnection, first: int) -> dict[int, tu
                                       ORDER BY o.import_id) AS prev
             FROM observations o SEMI JOIN keys k
               ON o.variable = k.variable AND o.region_code = k.region_code AND o.year = k.year)
-        SELECT import_id,
-               count(*) FILTER (WHERE prev IS NOT NULL
-                                AND abs(value - prev) > 1e-9 * greatest(abs(value), abs(prev))),
-               count(*) FILTER (WHERE prev IS NOT NULL
-                                AND abs(value - prev) <= 1e-9 * greatest(abs(value), abs(prev)))
-        FROM hist WHERE import_id >= $first GROUP BY import_id
+        SELECT import_id, value, prev, count(*) AS n FROM hist
+        WHERE import_id >= $first AND prev IS NOT NULL
+        GROUP BY import_id, value, prev
         """,
         {"first": first},
-    ).fetchall()
-    return {int(i): (int(r), int(s)) for i, r, s in rows}
+    ).df()
+    if df.empty:
+        return {}
+    df["same"] = same_figure(df["value"].to_numpy(), df["prev"].to_numpy())
+    out: dict[int, tuple[int, int]] = {}
+    for iid, g in df.groupby("import_id"):
+        out[int(iid)] = (int(g.loc[~g["same"], "n"].sum()), int(g.loc[g["same"], "n"].sum()))  # type: ignore[call-overload]
+    return out
 
 
 @contextlib.contextmanager

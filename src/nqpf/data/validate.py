@@ -296,6 +296,16 @@ def _duplicate_groups(df: pd.DataFrame, across_batches: bool = True) -> pd.DataF
     return sub[dup].sort_values([*key, "batch", "line"])
 
 
+def same_figure(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise: whether ``a`` and ``b`` are the same figure, equal within half a unit of
+    the last decimal of the coarser one (``6489540.7`` and ``6489541``; rule 4)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    dec = np.minimum(_decimals(a), _decimals(b))
+    tol = 0.5 * 10.0 ** (-dec.astype(float)) + 1e-9 * np.maximum(np.abs(a), np.abs(b))
+    return np.abs(a - b) <= tol
+
+
 def _conflicts(g: pd.DataFrame) -> bool:
     vals = g["value"].to_numpy(dtype=float)
     if np.all(vals == vals[0]):
