@@ -29,6 +29,7 @@ from nqpf.data.batch import ImportBatch, Provenance
 from nqpf.data.importers.common import (
     EXCEL_ENGINE,
     col_letter,
+    detect_encoding,
     is_year_label,
     normalize_unit,
     observations,
@@ -104,18 +105,17 @@ def read_csv_table(path: str | Path) -> pd.DataFrame:
         head = fh.read(65536)
     if b"\x00" in head:
         raise ValidationError("binary file (NUL bytes), not a text table", file=str(p))
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=True)
-        except UnicodeDecodeError:
-            continue
-        except pd.errors.ParserError as exc:
-            raise ValidationError(f"not a readable CSV table: {exc}", file=str(p)) from exc
-        except pd.errors.EmptyDataError as exc:
-            raise ValidationError("empty file", file=str(p)) from exc
-        df.columns = [str(c).strip() for c in df.columns]
-        return df
-    raise ValidationError("unreadable encoding: the file is neither UTF-8 nor GBK/GB18030", file=str(p))
+    enc = detect_encoding(p)
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise ValidationError(f"not a readable CSV table: {exc}", file=str(p)) from None
+    except pd.errors.EmptyDataError:
+        raise ValidationError("empty file", file=str(p)) from None
+    except UnicodeDecodeError as exc:  # pragma: no cover - detect_encoding read it all
+        raise ValidationError(f"unreadable encoding: {exc}", file=str(p)) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
 
 
 def read_tables(path: str | Path, sheet: str | int | None = None) -> dict[str, pd.DataFrame]:
