@@ -75,7 +75,7 @@ def describe_holder(info: dict[str, Any]) -> str:
 def _open(store: Path, *, write: bool) -> IO[str] | None:
     path = lock_path(store)
     try:
-        return path.open("a+", encoding="utf-8")
+        return path.open("a+", encoding="utf-8")  # never truncates the holder's record
     except OSError as exc:
         if write:
             raise StoreError(
@@ -86,8 +86,14 @@ def _open(store: Path, *, write: bool) -> IO[str] | None:
         return None
 
 
+#: extra seconds granted when the holder has not recorded itself: a query (readers are
+#: short) or a writer in the instant between taking the lock and recording itself
+GRACE = 2.0
+
+
 def _acquire(fh: IO[str], op: int, store: Path, wait: float, what: str) -> None:
     deadline = time.monotonic() + max(0.0, wait)
+    graced = False
     while True:
         try:
             fcntl.flock(fh.fileno(), op | fcntl.LOCK_NB)
@@ -96,7 +102,12 @@ def _acquire(fh: IO[str], op: int, store: Path, wait: float, what: str) -> None:
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise
         if time.monotonic() >= deadline:
-            who = describe_holder(holder(store))
+            info = holder(store)
+            if not info and not graced:
+                graced = True
+                deadline = time.monotonic() + GRACE
+                continue
+            who = describe_holder(info) if info else "being read by another process"
             waited = f" after waiting {wait:g} s" if wait > 0 else ""
             raise StoreBusyError(
                 f"store busy ({who}): {store} is being written{waited}; {what} was not done. "

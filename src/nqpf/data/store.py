@@ -530,18 +530,20 @@ class Store:
             con = self._open(read_only=False) if self.path.exists() else None
             try:
                 state = _State.read(con)
+                _lock.record(lockfile, state.next_import)
                 if prepared is None or con is not None:
                     prepared = _prepare(batches, state, on_conflict)
                 report.batches = prepared.results
                 new, kept_older = prepared.new, prepared.kept_older
                 if not new:
                     return report
-                _lock.record(lockfile, state.next_import)
                 if con is None:
                     self._create()
                     con = self._open(read_only=False)
                     state.exists = True
                 ids, counts = _write_into(con, self.path, new, state)
+            except duckdb.Error as exc:  # reading the store's state: a damaged store
+                raise _describe_duckdb_error(self.path, exc) from None
             finally:
                 if con is not None:
                     con.close()
