@@ -223,7 +223,7 @@ def test_busy_store_names_the_holder(tmp_path: Path) -> None:
         with pytest.raises(StoreBusyError, match=rf"store busy \(import 7 by pid {os.getpid()} since"):
             _import_one(store)
         t = time.monotonic()
-        with pytest.raises(StoreBusyError, match="after waiting 0.3 s"):
+        with pytest.raises(StoreBusyError, match=r"after waiting 0\.3 s"):
             _import_one(store, wait=0.3)
         assert time.monotonic() - t >= 0.3
     _import_one(store)  # free again

@@ -1256,10 +1256,11 @@ def _revision_counts(con: duckdb.DuckDBPyConnection, first: int) -> dict[int, tu
     if df.empty:
         return {}
     df["same"] = same_figure(df["value"].to_numpy(), df["prev"].to_numpy())
-    out: dict[int, tuple[int, int]] = {}
-    for iid, g in df.groupby("import_id"):
-        out[int(iid)] = (int(g.loc[~g["same"], "n"].sum()), int(g.loc[g["same"], "n"].sum()))  # type: ignore[call-overload]
-    return out
+    df["n_rev"] = df["n"].where(~df["same"], 0)
+    df["n_same"] = df["n"].where(df["same"], 0)
+    tot = df.groupby("import_id")[["n_rev", "n_same"]].sum()
+    return {int(i): (int(r), int(s_)) for i, r, s_ in
+            zip(tot.index, tot["n_rev"], tot["n_same"], strict=True)}  # fmt: skip
 
 
 @contextlib.contextmanager
