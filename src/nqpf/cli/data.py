@@ -67,7 +67,7 @@ def _fail(exc: Exception, header: str) -> typer.Exit:
     con = _err()
     if isinstance(exc, StoreError | OSError):
         msg = exc if isinstance(exc, StoreError) else f"{exc.filename or ''}: {exc.strerror or exc}"
-        con.print(plain(f"{header}: {msg}", style="bold red"), highlight=False)
+        con.print(plain(f"{header}: {msg}", style="bold red"), highlight=False, soft_wrap=True)
         return typer.Exit(code=2)
     con.print(plain(header, style="bold red"), highlight=False)
     problems = exc.problems if isinstance(exc, ValidationError) else []

@@ -1217,10 +1217,10 @@ def _write_into(
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
         if isinstance(exc, duckdb.Error | OSError):
-            raise StoreError(
-                f"writing to the store failed; nothing was written: "
-                f"{_describe_duckdb_error(path, exc)}"
-            ) from None
+            desc = _describe_duckdb_error(path, exc)
+            if "nothing was written" in str(desc):
+                raise desc from None
+            raise StoreError(f"writing to the store failed; nothing was written: {desc}") from None
         raise
     finally:
         for view in ("_imp", "_obs", "_cat"):
