@@ -120,7 +120,7 @@ def test_disk_full_while_writing(tmp_path: Path, data_dir: Path,
         raise duckdb.IOException("Could not write file: No space left on device")
 
     monkeypatch.setattr(store_mod, "_revision_counts", full)
-    with pytest.raises(StoreError, match="disk .* is full; nothing was written"):
+    with pytest.raises(StoreError, match=r"disk .* is full; nothing was written"):
         Store(store).import_files([data_dir / "panel" / "provinces.csv"], progress=False)
     code, out = _run("data", "import", data_dir / "panel" / "provinces.csv", "--store", store)
     assert code == 2 and len(out.strip().splitlines()) == 1 and "full" in out
