@@ -1043,7 +1043,8 @@ def _check_structure(batches: Sequence[ImportBatch]) -> None:
             "year not an integer": pd.to_numeric(obs["year"], errors="coerce").pipe(
                 lambda y: y.isna() | (y != y.round())
             ),
-            "empty variable id": obs["variable"].map(_text) == "",
+            "empty variable id": obs["variable"].isna()
+            | (obs["variable"].astype(str).str.strip() == ""),
             "value not a number": pd.to_numeric(obs["value"], errors="coerce").isna(),
         }
         n_before = len(problems)
@@ -1178,7 +1179,6 @@ def _write_into(
                 "n_missing": len(obs) - len(keep),
             }
         )
-        cell = keep["cell"].astype(object)
         frames.append(
             pd.DataFrame(
                 {
@@ -1188,7 +1188,7 @@ def _write_into(
                     "year": keep["year"].astype("int64").to_numpy(),
                     "value": keep["value"].astype("float64").to_numpy(),
                     "line": pd.to_numeric(keep["line"], errors="coerce").astype("Int64").array,
-                    "cell": cell.where(cell.notna(), "").astype(str).to_numpy(),
+                    "cell": keep["cell"].fillna("").astype(str).to_numpy(),
                 }
             )
         )

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from nqpf.data.batch import ImportBatch
-from nqpf.data.importers.common import EXTRA_COLUMNS, normalize_unit
+from nqpf.data.importers.common import EXTRA_COLUMNS, normalize_unit, normalize_units
 from nqpf.errors import ValidationError, location
 from nqpf.regions import REGISTRY
 
@@ -134,7 +134,7 @@ def _frame(batches: list[ImportBatch]) -> pd.DataFrame:
                                      *EXTRA_COLUMNS, "batch", "file", "region_label"])
     df = pd.concat(frames, ignore_index=True)
     for c in ("region_code", "variable", "cell", *EXTRA_COLUMNS):
-        df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
+        df[c] = df[c].fillna("").astype(str)
     df["region_label"] = df["region_raw"].where(df["region_raw"] != "", df["region_code"])
     return df
 
@@ -231,11 +231,16 @@ def _unit_problems(batches: list[ImportBatch], df: pd.DataFrame, units: pd.DataF
     cat = units.drop_duplicates(["variable", "file", "unit"])
     rows = df[df["unit"] != ""][["file", "variable", "unit", "line", "region_label", "batch"]]
     if len(rows):
-        rows = rows.assign(unit=rows["unit"].map(normalize_unit))
-        by_var = {(i, str(v)): normalize_unit(str(u))
-                  for i, b in enumerate(batches) for v, u in zip(b.variables["variable"], b.variables["unit"], strict=True)}
-        expected = pd.Series([by_var.get((int(i), v), "") for i, v in zip(rows["batch"], rows["variable"], strict=True)],
-                             index=rows.index, dtype=object)
+        rows = rows.assign(unit=normalize_units(rows["unit"]))
+        by_var = pd.DataFrame(
+            [{"batch": i, "variable": str(v), "_exp": normalize_unit(str(u))}
+             for i, b in enumerate(batches) for v, u in zip(b.variables["variable"], b.variables["unit"], strict=True)],
+            columns=["batch", "variable", "_exp"],
+        ).drop_duplicates(["batch", "variable"])
+        key = pd.MultiIndex.from_arrays([rows["batch"].astype("int64"), rows["variable"].astype(str)])
+        lookup = pd.Series(by_var["_exp"].to_numpy(),
+                           index=pd.MultiIndex.from_arrays([by_var["batch"].astype("int64"), by_var["variable"]]))
+        expected = pd.Series(lookup.reindex(key).fillna("").to_numpy(), index=rows.index, dtype=object)
         clash = rows[(expected != "") & (rows["unit"] != expected)]
         for key, g in clash.groupby(["file", "variable", "unit"], sort=False):
             file, var, unit = _strs(key)
@@ -369,19 +374,25 @@ def drop_duplicates(batches: list[ImportBatch]) -> list[ImportBatch]:
     df = _frame(batches)
     if df.empty:
         return batches
-    df["_dec"] = _decimals(df["value"].fillna(0).to_numpy(dtype=float))
+    key = ["region_code", "year", "variable"]
+    repeated = df.duplicated(key, keep=False).to_numpy()
+    if not repeated.any():
+        return batches
+    dec = np.zeros(len(df), dtype=int)  # decimals matter only among repeated keys
+    dec[repeated] = _decimals(df["value"].fillna(0).to_numpy(dtype=float)[repeated])
+    df["_dec"] = dec
     df["_has"] = df["value"].notna()
     df["_pos"] = np.arange(len(df))
     order = df.sort_values(["_has", "_dec", "_pos"], ascending=[False, False, True])
     keep = order.drop_duplicates(["region_code", "year", "variable"]).index
     # rows with an unknown region or year are never merged (validation rejects them anyway)
     loose = df.index[(df["region_code"] == "") | df["year"].isna()]
-    kept = set(keep).union(loose)
+    kept_arr = np.union1d(np.asarray(keep), np.asarray(loose))
     out = []
     start = 0
     for b in batches:
         n = len(b.observations)
-        mask = np.array([i in kept for i in range(start, start + n)], dtype=bool)
+        mask = np.isin(np.arange(start, start + n), kept_arr)
         out.append(ImportBatch(b.observations[mask].reset_index(drop=True), b.variables, b.provenance, b.raw_regions))
         start += n
     return out

@@ -80,6 +80,22 @@ def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
             yield chunk
 
 
+def _line_is_gbk(p: Path, data: bytes | None, offset: int) -> bool:
+    """Whether the line holding byte ``offset`` decodes as GB18030."""
+    if data is not None:
+        chunk = data[offset: offset + 4096]
+    else:
+        with p.open("rb") as fh:
+            fh.seek(offset)
+            chunk = fh.read(4096)
+    end = chunk.find(b"\n")
+    try:
+        chunk[: end if end >= 0 else len(chunk)].decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def detect_encoding(path: str | Path, data: bytes | None = None) -> str:
     """``"utf-8-sig"`` or ``"gb18030"`` for a text file, read in chunks (any size).
 
@@ -93,7 +109,7 @@ def detect_encoding(path: str | Path, data: bytes | None = None) -> str:
     if bad is None:
         return "utf-8-sig"
     offset, line, utf8_before = bad
-    if utf8_before:
+    if utf8_before and _line_is_gbk(p, data, offset):
         raise ValidationError(
             f"mixed encodings: the text before line {line} is UTF-8 but line {line} (byte "
             f"{offset}) is not; save the whole file as UTF-8 / 文件编码混杂，请统一保存为 UTF-8",
@@ -221,6 +237,13 @@ def normalize_unit(unit: str | None) -> str:
         return ""
     key = _unit_key(unit)
     return _unit_table().get(key, re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(unit))).strip())
+
+
+def normalize_units(units: pd.Series) -> pd.Series:
+    """:func:`normalize_unit` of every cell, computed once per distinct unit (vectorised)."""
+    text = units.astype(object).where(units.notna(), "").astype(str)
+    table = {u: normalize_unit(u) for u in pd.unique(text)}
+    return text.map(table).astype(object)
 
 
 def resolve_regions(labels: pd.Series, errata: dict[str, str] | None = None) -> pd.Series:

@@ -32,6 +32,7 @@ from nqpf.data.importers.common import (
     detect_encoding,
     is_year_label,
     normalize_unit,
+    normalize_units,
     observations,
     parse_values,
     parse_years,
@@ -224,7 +225,7 @@ def _curated(df: pd.DataFrame, p: Path, sheet: str, *, source: str | None) -> Im
     row = pd.Series(np.arange(len(df)), index=df.index)
     line, cell = _lines_cells(df, p, "value", row)
     var = df["variable"].astype(str).str.strip()
-    units = df["unit"].astype(str).map(normalize_unit) if "unit" in df.columns else None
+    units = normalize_units(df["unit"]) if "unit" in df.columns else None
     obs = observations(
         region_code=code, year=year, variable=var, value=value, line=line, cell=cell,
         region_raw=raw, raw=rawv, unit=units, problem=problem,
@@ -306,7 +307,7 @@ def _generic(df: pd.DataFrame, p: Path, sheet: str, m: ColumnMapping, *, variabl
         if m.unit:
             if m.unit not in cols:
                 raise ValidationError(f"unit column {m.unit!r} not found", file=where)
-            units = df[m.unit].astype(str).map(normalize_unit)
+            units = normalize_units(df[m.unit])
         elif unit is not None:
             units = pd.Series(normalize_unit(unit), index=df.index)
         obs = observations(region_code=code, year=year, variable=var, value=value, line=line,
