@@ -931,7 +931,7 @@ def _result(
 ) -> BatchResult:
     obs = b.observations
     n_val = int(obs["value"].notna().sum()) if "value" in obs else 0
-    vars_ = tuple(sorted(set(obs["variable"].astype(str)))) if "variable" in obs else ()
+    vars_ = tuple(sorted({str(v) for v in pd.unique(obs["variable"])})) if "variable" in obs else ()
     p = b.provenance
     return BatchResult(p.source_file, p.sheet or "", p.importer, p.sha256, status, import_id,
                        n_val, len(obs) - n_val, vars_, **counts)  # fmt: skip

@@ -237,10 +237,10 @@ def _unit_problems(batches: list[ImportBatch], df: pd.DataFrame, units: pd.DataF
              for i, b in enumerate(batches) for v, u in zip(b.variables["variable"], b.variables["unit"], strict=True)],
             columns=["batch", "variable", "_exp"],
         ).drop_duplicates(["batch", "variable"])
-        key = pd.MultiIndex.from_arrays([rows["batch"].astype("int64"), rows["variable"].astype(str)])
+        row_key = pd.MultiIndex.from_arrays([rows["batch"].astype("int64"), rows["variable"].astype(str)])
         lookup = pd.Series(by_var["_exp"].to_numpy(),
                            index=pd.MultiIndex.from_arrays([by_var["batch"].astype("int64"), by_var["variable"]]))
-        expected = pd.Series(lookup.reindex(key).fillna("").to_numpy(), index=rows.index, dtype=object)
+        expected = pd.Series(lookup.reindex(row_key).fillna("").to_numpy(), index=rows.index, dtype=object)
         clash = rows[(expected != "") & (rows["unit"] != expected)]
         for key, g in clash.groupby(["file", "variable", "unit"], sort=False):
             file, var, unit = _strs(key)
