@@ -212,7 +212,7 @@ def test_damaged_store_one_line_exit_2(which: str, tmp_path: Path, data_dir: Pat
               "line and exit 2, none raised")
 
 
-def test_busy_store_names_the_holder(tmp_path: Path) -> None:
+def test_busy_store_names_the_holder(tmp_path: Path, data_dir: Path) -> None:
     """A writer holding the lock: a second import with --wait 0 is refused, naming it."""
     from nqpf.data import lock
 
@@ -222,6 +222,14 @@ def test_busy_store_names_the_holder(tmp_path: Path) -> None:
         lock.record(fh, 7)
         with pytest.raises(StoreBusyError, match=rf"store busy \(import 7 by pid {os.getpid()} since"):
             _import_one(store)
+        from typer.testing import CliRunner
+
+        from nqpf.cli import app
+
+        res = CliRunner().invoke(app, ["data", "import", str(data_dir / "panel" / "national.csv"),
+                                       "--store", str(store), "--wait", "0"])
+        assert res.exit_code == 2 and res.output.count("\n") == 1, res.output
+        assert f"store busy (import 7 by pid {os.getpid()} since" in res.output
         t = time.monotonic()
         with pytest.raises(StoreBusyError, match=r"after waiting 0\.3 s"):
             _import_one(store, wait=0.3)
