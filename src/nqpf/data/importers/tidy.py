@@ -257,6 +257,12 @@ def _curated_catalog(p: Path, df: pd.DataFrame, var: pd.Series, units: pd.Series
                 "notes": str(rec.get("notes", "")),
             }
     src = df["source"].astype(str) if "source" in df.columns else pd.Series("", index=df.index)
+    # first unit and the distinct sources of each variable, in one pass (not one per variable)
+    per = pd.DataFrame({"variable": var.to_numpy(), "source": src.to_numpy(),
+                        "unit": units.to_numpy() if units is not None else ""})
+    first_unit = per.drop_duplicates("variable").set_index("variable")["unit"]
+    srcs = per[per["source"] != ""].drop_duplicates(["variable", "source"])
+    joined = srcs.groupby("variable", sort=False)["source"].agg(";".join)
     out = []
     for v in present:
         if v in rows:
@@ -265,10 +271,8 @@ def _curated_catalog(p: Path, df: pd.DataFrame, var: pd.Series, units: pd.Series
                 r["source"] = source
             out.append(r)
             continue
-        mask = var == v
-        unit_v = str(units[mask].iloc[0]) if units is not None else ""
-        src_v = source or ";".join(pd.unique(src[mask].replace("", np.nan).dropna()))
-        out.append({"variable": v, "name_en": v, "name_zh": "", "unit": unit_v,
+        src_v = source or str(joined.get(v, ""))
+        out.append({"variable": v, "name_en": v, "name_zh": "", "unit": str(first_unit.get(v, "")),
                     "source": src_v or DEFAULT_SOURCE, "notes": ""})
     return variables_frame(out)
 
