@@ -15,3 +15,12 @@ def test_bench_index_runs() -> None:
         capture_output=True, text=True, timeout=300, check=True,
     ).stdout
     assert "ratio peer/nqpf" in out and "31 provinces" in out
+
+
+def test_bench_store_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_store.py"), "--mb", "1", "--repeat", "1"],
+        capture_output=True, text=True, timeout=600, check=True,
+    ).stdout
+    assert "ratio nqpf/duckdb" in out and "ratio large/empty" in out
+    assert "scaled real data, not new statistics" in out
