@@ -91,7 +91,7 @@ def test_concurrent_importers_store_whole_or_refuse(
     data = data_dir / "panel" / "provinces.csv"
     Store(store).import_files([data_dir / "panel" / "national.csv"], progress=False)
     go = tmp_path / "go"
-    n = 4
+    n = 3
     kids = [_child(store, data, f"w{i}", wait, go) for i in range(n)]
     reads = 0
     time.sleep(0.5)
