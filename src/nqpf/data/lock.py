@@ -109,8 +109,9 @@ def _acquire(fh: IO[str], op: int, store: Path, wait: float, what: str) -> None:
                 continue
             who = describe_holder(info) if info else "being read by another process"
             waited = f" after waiting {wait:g} s" if wait > 0 else ""
+            doing = "being written" if info else "in use"
             raise StoreBusyError(
-                f"store busy ({who}): {store} is being written{waited}; {what} was not done. "
+                f"store busy ({who}): {store} is {doing}{waited}; {what} was not done. "
                 "Try again when it has finished, or wait longer (--wait SECONDS) / "
                 "数据库正在写入，请稍后再试"
             )
