@@ -25,3 +25,13 @@ def test_bench_check_runs() -> None:
         capture_output=True, text=True, timeout=300, check=True,
     ).stdout
     assert "ratio naive/nqpf" in out and "same as the baseline" in out
+    assert "ratio peer/nqpf" in out and "31 provinces" in out
+
+
+def test_bench_store_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_store.py"), "--mb", "1", "--repeat", "1"],
+        capture_output=True, text=True, timeout=600, check=True,
+    ).stdout
+    assert "ratio nqpf/duckdb" in out and "ratio large/empty" in out
+    assert "scaled real data, not new statistics" in out

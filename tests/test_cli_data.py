@@ -122,7 +122,7 @@ def test_failing_import_leaves_store_unchanged(store_path: Path, tmp_path: Path)
     assert "Atlantis" in res.output
     assert sha_of(store_path) == before
     assert "test_share" not in set(Store(store_path).catalog()["variable"])
-    assert sorted(p.name for p in store_path.parent.iterdir()) == ["nqpf.duckdb"]
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["nqpf.duckdb", "nqpf.duckdb.lock"]
 
 
 def test_failing_import_creates_no_store(tmp_path: Path) -> None:
@@ -243,7 +243,7 @@ def test_not_a_store(tmp_path: Path) -> None:
     f = tmp_path / "x.duckdb"
     f.write_text("hello")
     res = nqpf("list", "--store", f)
-    assert res.exit_code == 1 and "not an nqpf store" in res.output
+    assert res.exit_code == 2 and "not an nqpf store" in res.output
 
 
 def test_import_own_table_with_mapping(tmp_path: Path) -> None:

@@ -151,7 +151,16 @@ def test_iter_files(data_dir: Path) -> None:
     assert {"provinces.csv", "national.csv", "nbs_gdp_2006_2024.csv", "RDActivity.rda"} <= names
     assert not names & {"variables.csv", "MANIFEST.csv", "sources.csv", "varsList.rda", "README.md"}
     # text corpora (.txt, .jsonl, .tsv) are not statistics
-    assert all(f.relative_to(data_dir).parts[0] in {"panel", "raw"} for f in files)
+    assert all(f.relative_to(data_dir).parts[0] in {"panel", "raw", "extension"} for f in files)
+    # the extension's tidy tables, without its catalog and without raw/ (the originals)
+    ext = [f.relative_to(data_dir).as_posix() for f in files if f.parts[-2] == "extension"]
+    assert ext == [f"extension/{n}.csv" for n in (
+        "ceads_sectoral_tongjimodule", "cuc_ceads_apparent_and_gdp_index",
+        "energy_consumption_wangmeng", "nbs_tongjimodule", "pku_dfiic", "provecon_nbs",
+        "rural_income_rain118", "tjjm2026_nbs")]
+    assert not any("extension/raw" in f.as_posix() for f in files)
+    # given by name, the originals folder is read like any other
+    assert len(iter_files([data_dir / "extension" / "raw" / "ceads_apparent_cuc"])) >= 1
     raw = iter_files([data_dir / "raw"])
     assert len(raw) == 7 + 4 + 12
     assert raw == sorted(raw)

@@ -229,7 +229,8 @@ def test_unit_clash_between_new_batches(store: Store) -> None:
 
 
 def _leftovers(d: Path) -> list[str]:
-    return sorted(p.name for p in d.iterdir() if p.name != "s.duckdb")
+    """Files beside the store other than the store and its lock file (which is kept)."""
+    return sorted(p.name for p in d.iterdir() if p.name not in ("s.duckdb", "s.duckdb.lock"))
 
 
 def test_failure_in_last_batch_writes_nothing(filled: Store) -> None:
@@ -268,7 +269,7 @@ def test_failed_first_import_creates_no_file(store: Store) -> None:
     with pytest.raises(ValidationError):
         store.import_batches([bad])
     assert not store.path.exists()
-    assert list(store.path.parent.iterdir()) == []
+    assert _leftovers(store.path.parent) == []
 
 
 def test_empty_store_queries_create_nothing(store: Store) -> None:
@@ -319,10 +320,11 @@ def test_locked_by_another_process(filled: Store) -> None:
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        busy = Store(filled.path, wait=0.3)  # a foreign program: waited for, then refused
         with pytest.raises(StoreError, match="locked"):
-            filled.import_batches([make_batch("q", [("120000", 2020, 3.0)])])
+            busy.import_batches([make_batch("q", [("120000", 2020, 3.0)])])
         with pytest.raises(StoreError, match="locked"):
-            filled.coverage()
+            busy.coverage()
     finally:
         assert proc.stdin is not None
         proc.stdin.write("\n")

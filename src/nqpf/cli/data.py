@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,8 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nqpf.data.store import ImportReport, Store
-from nqpf.errors import NqpfError, ValidationError
+from nqpf.cli.safetext import plain
+from nqpf.data.store import ON_CONFLICT, ImportReport, Store
+from nqpf.errors import NqpfError, StoreError, ValidationError
 from nqpf.regions import REGISTRY
 from nqpf.safeyaml import load_yaml
 
@@ -46,18 +49,47 @@ def _err() -> Console:
     return Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=200)
 
 
+WaitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--wait",
+        min=0,
+        help="Seconds to wait while another import holds the store (default $NQPF_STORE_WAIT "
+        "or 30; 0 = fail at once) / 数据库被占用时的等待秒数",
+    ),
+]
+
+
 def _fail(exc: Exception, header: str) -> typer.Exit:
-    """Print an error (every problem of a ValidationError) and return an exit-1 signal."""
+    """Print an error and return the exit signal: data problems (every problem of a
+    ValidationError listed) exit 1; a store that is busy, damaged or cannot be written, and
+    unreadable files, print one line and exit 2."""
     con = _err()
-    con.print(f"[bold red]{header}[/]", highlight=False)
+    if isinstance(exc, StoreError | OSError):
+        msg = exc if isinstance(exc, StoreError) else f"{exc.filename or ''}: {exc.strerror or exc}"
+        con.print(plain(f"{header}: {msg}", style="bold red"), highlight=False, soft_wrap=True)
+        return typer.Exit(code=2)
+    con.print(plain(header, style="bold red"), highlight=False)
     problems = exc.problems if isinstance(exc, ValidationError) else []
     if problems and not (len(problems) == 1 and str(exc).endswith(problems[0])):
-        con.print(f"{exc}:", markup=False, highlight=False)
+        con.print(plain(f"{exc}:"), highlight=False)
         for p in problems:
-            con.print(f"  - {p}", markup=False, highlight=False)
+            con.print(plain(f"  - {p}"), highlight=False)
     else:
-        con.print(f"  {exc}", markup=False, highlight=False)
+        con.print(plain(f"  {exc}"), highlight=False)
     return typer.Exit(code=1)
+
+
+@contextlib.contextmanager
+def _guard(header: str) -> Iterator[None]:
+    """Turn an nqpf error or an OS error inside a command into its message and exit code."""
+    try:
+        yield
+    except (NqpfError, OSError) as exc:
+        raise _fail(exc, header) from None
+
+
+_READ = "Cannot read the store / 无法读取数据库"
 
 
 def _fmt(v: Any) -> str:
@@ -81,18 +113,27 @@ def _decimals(values: pd.Series, cap: int = 6) -> int:
 def _write_csv(df: pd.DataFrame, csv: Path, *, index: bool = False) -> None:
     if str(csv) == "-":
         df.to_csv(sys.stdout, index=index)
-    else:
+        return
+    try:
         df.to_csv(csv, index=index)
-        _err().print(f"wrote / 已写入 {csv}", highlight=False)
+    except OSError as exc:
+        _err().print(
+            plain(f"Cannot write {csv}: {exc.strerror or exc} / 无法写入文件", style="bold red")
+        )
+        raise typer.Exit(code=2) from None
+    _err().print(plain(f"wrote / 已写入 {csv}"), highlight=False)
 
 
 def _table(df: pd.DataFrame, headers: dict[str, str], title: str | None = None) -> Table:
-    t = Table(title=title, show_lines=False)
+    """A rich table of ``df``; every cell and the title are printed literally (no markup,
+    control characters escaped)."""
+    t = Table(title=plain(title) if title is not None else None, show_lines=False)
     for col in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[col])
-        t.add_column(headers.get(str(col), str(col)), justify="right" if numeric else "left")
+        t.add_column(plain(headers.get(str(col), str(col))), justify="right" if numeric else "left")
     for row in df.itertuples(index=False):
-        t.add_row(*[_fmt(None if pd.isna(v) else v) if not isinstance(v, str) else v for v in row])
+        t.add_row(*[plain(v if isinstance(v, str) else _fmt(None if pd.isna(v) else v))
+                    for v in row])  # fmt: skip
     return t
 
 
@@ -160,13 +201,29 @@ def import_(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar / 显示进度")
     ] = True,
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            "--on-conflict",
+            help="When files of this import give different values for one cell: error "
+            "(refuse), newer (files in the order given, later ones as newer vintages), older "
+            "(the first file's value is kept) / 文件间数值冲突时的处理",
+        ),
+    ] = "error",
+    wait: WaitOpt = None,
 ) -> None:
     """Import files into the store, all or nothing / 导入数据文件（全部成功或全部不写入）.
 
     Every file is read and validated first; if any problem is found, every problem is
     printed, nothing is written and the exit code is 1. Files already imported (same sha256
-    and sheet) are skipped.
+    and sheet) are skipped. A store busy with another import, or one that cannot be written,
+    gives one line and exit code 2.
     """
+    if on_conflict not in ON_CONFLICT:
+        raise typer.BadParameter(
+            f"{on_conflict!r}: choose one of {', '.join(ON_CONFLICT)} / 可选 error、newer、older",
+            param_hint="--on-conflict",
+        )
     if importer is not None and importer not in _IMPORTERS:
         raise typer.BadParameter(
             f"{importer!r}: choose one of {', '.join(_IMPORTERS)} / 可选导入器",
@@ -184,11 +241,11 @@ def import_(
         }.items()
         if v is not None
     }
-    st = Store(store)
+    st = Store(store, wait=wait)
     try:
-        report = st.import_files(paths, progress=progress, **read_kw)
-    except (NqpfError, ValueError) as exc:
-        raise _fail(exc, "Import failed; nothing was written / 导入失败，未写入任何数据") from exc
+        report = st.import_files(paths, progress=progress, on_conflict=on_conflict, **read_kw)
+    except (NqpfError, ValueError, OSError) as exc:
+        raise _fail(exc, "Import failed; nothing was written / 导入失败，未写入任何数据") from None
     _print_report(report)
 
 
@@ -233,9 +290,33 @@ def _print_report(report: ImportReport) -> None:
     t.add_row("values written / 写入数值", f"{report.n_values:,}")
     t.add_row("missing values (not stored) / 缺失值（未存储）", f"{report.n_missing:,}")
     t.add_row("variables / 变量", str(len(report.variables)))
+    t.add_row("stored values revised (older kept) / 被修订的已存数值（旧值保留）",
+              f"{report.n_revised:,}")
+    if report.n_kept_older:
+        t.add_row("conflicting values not stored (older kept) / 冲突未存储（保留较早值）",
+                  f"{report.n_kept_older:,}")
+    if report.empty:
+        t.add_row("empty tables (nothing written) / 空表（未写入）", str(len(report.empty)))
     out = _out()
     out.print(t)
-    out.print(f"store / 数据库: {report.store}", highlight=False)
+    out.print(plain(f"conflicts between files / 文件间冲突: --on-conflict {report.on_conflict}"))
+    rows = [b for b in report.batches if b.n_revised or b.n_kept_older or b.status == "empty"]
+    if rows:
+        df = pd.DataFrame(
+            {
+                "source_file": [Path(b.source_file).name for b in rows],
+                "sheet": [b.sheet for b in rows],
+                "import_id": [b.import_id for b in rows],
+                "status": [b.status for b in rows],
+                "n_revised": [b.n_revised for b in rows],
+                "n_restated": [b.n_restated for b in rows],
+                "n_kept_older": [b.n_kept_older for b in rows],
+            }
+        )
+        df["import_id"] = df["import_id"].astype("Int64")
+        out.print(_table(df, _HEADERS, title="Vintages that replaced or dropped values / "
+                                             "修订或舍弃的数值 (see `nqpf data provenance`)"))
+    out.print(plain(f"store / 数据库: {report.store}"), highlight=False)
     if not report.changed:
         out.print("Nothing new: the store is unchanged / 无新数据，数据库未改变", highlight=False)
 
@@ -269,19 +350,23 @@ _HEADERS = {
     "line": "line / 行",
     "cell": "cell / 单元格",
     "region": "region / 地区",
+    "status": "status / 状态",
+    "n_revised": "revised / 修订",
+    "n_restated": "unchanged / 未变",
+    "n_kept_older": "kept older / 保留旧值",
 }
 
 
-def _open_nonempty(store: Path | None) -> Store:
-    st = Store(store)
+def _open_nonempty(store: Path | None, wait: float | None = None) -> Store:
+    st = Store(store, wait=wait)
     try:
         empty = st.is_empty()
-    except NqpfError as exc:
-        raise _fail(exc, "Cannot read the store / 无法读取数据库") from exc
+    except (NqpfError, OSError) as exc:
+        raise _fail(exc, "Cannot read the store / 无法读取数据库") from None
     if empty:
         _err().print(
-            f"The store {st.path} is empty; import data with `nqpf data import PATH` / "
-            "数据库为空，请先导入数据",
+            plain(f"The store {st.path} is empty; import data with `nqpf data import PATH` / "
+                  "数据库为空，请先导入数据"),
             highlight=False,
         )
         raise typer.Exit(code=1)
@@ -292,7 +377,8 @@ def _open_nonempty(store: Path | None) -> Store:
 def list_(store: StoreOpt = None, csv: CsvOpt = None) -> None:
     """List the variables in the store / 列出数据库中的变量."""
     st = _open_nonempty(store)
-    df = st.variables()
+    with _guard(_READ):
+        df = st.variables()
     if csv is not None:
         _write_csv(df, csv)
         return
@@ -314,7 +400,8 @@ def coverage(
     """Coverage of each variable: years and provinces / 各变量的年份与省份覆盖."""
     st = _open_nonempty(store)
     if matrix:
-        m = st.coverage_matrix()
+        with _guard(_READ):
+            m = st.coverage_matrix()
         if csv is not None:
             _write_csv(m, csv, index=True)
             return
@@ -322,7 +409,8 @@ def coverage(
         df.columns = [str(c) for c in df.columns]
         _out().print(_table(df, _HEADERS, title="Provinces with a value / 有数据的省份数"))
         return
-    df = st.coverage()
+    with _guard(_READ):
+        df = st.coverage()
     if csv is not None:
         _write_csv(df, csv)
         return
@@ -334,7 +422,8 @@ def coverage(
 def imports(store: StoreOpt = None, csv: CsvOpt = None) -> None:
     """List every import (vintage) with its provenance / 列出所有导入版本及来源."""
     st = _open_nonempty(store)
-    df = st.imports()
+    with _guard(_READ):
+        df = st.imports()
     if csv is not None:
         _write_csv(df, csv)
         return
@@ -371,9 +460,10 @@ def show(
         obs = st.observations(
             [variable], codes, ys, vintage=vintage if vintage is not None else "latest"
         )
-    except NqpfError as exc:
-        raise _fail(exc, "Cannot show / 无法显示") from exc
-    cat = st.catalog().set_index("variable").loc[variable]
+    except (NqpfError, OSError) as exc:
+        raise _fail(exc, "Cannot show / 无法显示") from None
+    with _guard(_READ):
+        cat = st.catalog().set_index("variable").loc[variable]
     wide = obs.pivot(index="year", columns="region_code", values="value").sort_index()
     if csv is not None:
         _write_csv(wide, csv, index=True)
@@ -381,10 +471,10 @@ def show(
     out = _out()
     title = f"{variable}: {cat['name_en']} / {cat['name_zh']} ({cat['unit']})"
     if wide.empty:
-        out.print(title, highlight=False)
+        out.print(plain(title), highlight=False)
         out.print("No values for this selection / 所选范围无数据", highlight=False)
         return
-    out.print(title, highlight=False)
+    out.print(plain(title), highlight=False)
     t = Table()
     t.add_column("region / 地区")
     for y in wide.index:
@@ -396,13 +486,15 @@ def show(
         t.add_row(label, *["" if pd.isna(v) else f"{v:,.{dec}f}" for v in wide[code]])
     out.print(t)
     used = obs.groupby("import_id").size().rename("n_values").reset_index()
-    prov = st.imports().merge(used, on="import_id", suffixes=("_import", ""))
+    with _guard(_READ):
+        imps = st.imports()
+    prov = imps.merge(used, on="import_id", suffixes=("_import", ""))
     prov = prov.assign(
         sha256=prov["sha256"].str[:12], imported_at=prov["imported_at"].astype(str).str[:19]
     )
     cols = ["import_id", "source_file", "sheet", "sha256", "imported_at", "n_values"]
     out.print(_table(prov[cols], _HEADERS, title="Provenance of these values / 数据来源"))
-    out.print(f"source / 来源: {cat['source']}", highlight=False)
+    out.print(plain(f"source / 来源: {cat['source']}"), highlight=False)
 
 
 @app.command("provenance")
@@ -418,15 +510,15 @@ def provenance(
     try:
         df = st.provenance(variable, region, year)
         reg = REGISTRY.resolve(region)
-    except NqpfError as exc:
-        raise _fail(exc, "Cannot show provenance / 无法显示来源") from exc
+    except (NqpfError, OSError) as exc:
+        raise _fail(exc, "Cannot show provenance / 无法显示来源") from None
     if csv is not None:
         _write_csv(df, csv)
         return
     out = _out()
     title = f"{variable} · {reg.name_zh} {reg.name_en} ({reg.code}) · {year}"
     if df.empty:
-        out.print(title, highlight=False)
+        out.print(plain(title), highlight=False)
         out.print("No stored value / 无存储数值", highlight=False)
         return
     df = df.assign(
@@ -449,7 +541,7 @@ def regions(
     """The region registry: codes, names, aliases and groupings / 地区代码、名称与分组."""
     try:
         names = [REGISTRY.load_groups(g) for g in groups or []]
-    except NqpfError as exc:
+    except (NqpfError, OSError) as exc:
         raise _fail(exc, "Cannot read the grouping / 无法读取分组文件") from None
     groupings = ["nbs4", "belt3", *names]
     rows = []
@@ -471,3 +563,34 @@ def regions(
     for rec in df.itertuples(index=False):
         table.add_row(*[str(v) for v in rec])
     _out().print(table)
+
+
+# -- verify ------------------------------------------------------------------------------
+@app.command("verify")
+def verify(store: StoreOpt = None, wait: WaitOpt = None) -> None:
+    """Check the store's integrity and say how to recover / 检查数据库完整性.
+
+    Reads every block of the store (DuckDB checks their checksums) and checks its
+    invariants (each import whole, every value traced to an import and a catalog entry).
+    Exit code 0 when the store is sound, 2 when it is damaged.
+    """
+    st = Store(store, wait=wait)
+    with _guard("Cannot verify the store / 无法检查数据库"):
+        rep = st.verify()
+    out = _out()
+    for note in rep.notes:
+        out.print(plain(f"note / 提示: {note}"), highlight=False)
+    if rep.counts:
+        out.print(plain(
+            f"{st.path}: {rep.counts.get('imports', 0)} imports, "
+            f"{rep.counts.get('observations', 0):,} values, {rep.counts.get('variables', 0)} "
+            "variables read back"
+        ), highlight=False)
+    if rep.ok:
+        out.print("OK: the store is consistent / 数据库完整", highlight=False)
+        return
+    err = _err()
+    for p in rep.problems:
+        err.print(plain(f"damaged / 已损坏: {p}", style="bold red"), highlight=False)
+    err.print(plain(rep.advice), highlight=False)
+    raise typer.Exit(code=2)

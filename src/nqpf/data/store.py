@@ -15,13 +15,19 @@ Queries take, for each ``(variable, region, year)``, the value of the latest vin
 ``import_id``) unless given ``vintage=`` (one import id) or ``as_of=`` (the store as it was at
 that time: vintages stored at or before it, UTC).
 
-Writes are all-or-nothing and never touch the store file until they have succeeded: an import
-validates every batch first, then copies the store to a temporary file beside it, writes all
-batches there in one transaction, and atomically renames the copy over the store. A failure at
-any point leaves the store file byte-for-byte as it was (and creates no store file when there
-was none). While importing, the store file is held open read-write, so a concurrent import or
-query from another process gets a clear "locked" :class:`~nqpf.errors.StoreError`. Queries open
-the file read-only.
+Writes are all-or-nothing: an import reads and validates every batch first, then writes all
+of them in **one DuckDB transaction** on the store file itself (no copy, so its cost does not
+grow with the store). DuckDB's write-ahead log makes the transaction atomic and durable: a
+crash or ``kill -9`` at any point leaves the store holding the whole import or none of it, and
+the next open replays or discards the log (``<store>.wal``). A new store is created beside its
+final name and renamed into place, so a half-created store never exists.
+
+One writer at a time: an inter-process lock (:mod:`nqpf.data.lock`, ``<store>.lock``) is held
+for the whole import. A second import waits up to ``wait`` seconds, then fails with
+:class:`~nqpf.data.lock.StoreBusyError` ("store busy (import N by pid P since T)"); it never
+reports data it did not store. Queries take the lock shared, so a query during an import waits
+(bounded by ``wait``) for the import's transaction to end and then reads the committed state;
+DuckDB admits no reader beside a writing process, so readers wait rather than read a snapshot.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
-import shutil
+import re
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,8 +45,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
+from nqpf.data import lock as _lock
 from nqpf.data.batch import BATCH_COLUMNS, VARIABLE_COLUMNS, ImportBatch, sha256_file
 from nqpf.errors import StoreError, ValidationError
 from nqpf.panel import Panel
@@ -91,11 +100,21 @@ _IMPORT_COLS = [
 
 Vintage = int | str
 
+#: how conflicting values of the same cell in files of one import are resolved
+ON_CONFLICT = ("error", "newer", "older")
+
 
 # -- results ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BatchResult:
-    """What happened to one batch of an import: ``status`` is ``"imported"`` or ``"skipped"``."""
+    """What happened to one batch of an import.
+
+    ``status`` is ``"imported"``, ``"skipped"`` (already stored) or ``"empty"`` (no value:
+    nothing written). ``n_revised`` counts values this vintage replaced by a *different* value
+    (older values stay stored, see :meth:`Store.provenance`), ``n_restated`` values it repeated
+    unchanged, and ``n_kept_older`` its values not stored because an earlier file of the same
+    import gave another value and the policy was ``on_conflict="older"``.
+    """
 
     source_file: str
     sheet: str
@@ -106,6 +125,9 @@ class BatchResult:
     n_values: int
     n_missing: int
     variables: tuple[str, ...]
+    n_revised: int = 0
+    n_restated: int = 0
+    n_kept_older: int = 0
 
 
 @dataclass
@@ -115,6 +137,7 @@ class ImportReport:
     store: Path
     files: list[str]
     batches: list[BatchResult] = field(default_factory=list)
+    on_conflict: str = "error"
 
     @property
     def imported(self) -> list[BatchResult]:
@@ -125,6 +148,21 @@ class ImportReport:
     def skipped(self) -> list[BatchResult]:
         """Batches whose ``(sha256, sheet)`` was already stored (nothing written)."""
         return [b for b in self.batches if b.status == "skipped"]
+
+    @property
+    def empty(self) -> list[BatchResult]:
+        """Batches without a single value (e.g. a header-only file): nothing written."""
+        return [b for b in self.batches if b.status == "empty"]
+
+    @property
+    def n_revised(self) -> int:
+        """Stored values replaced by a different value of a newer vintage in this import."""
+        return sum(b.n_revised for b in self.imported)
+
+    @property
+    def n_kept_older(self) -> int:
+        """Values not stored because ``on_conflict="older"`` kept an earlier file's value."""
+        return sum(b.n_kept_older for b in self.batches)
 
     @property
     def files_imported(self) -> list[str]:
@@ -169,13 +207,17 @@ class ImportReport:
                 "n_values": b.n_values,
                 "n_missing": b.n_missing,
                 "n_variables": len(b.variables),
+                "n_revised": b.n_revised,
+                "n_restated": b.n_restated,
+                "n_kept_older": b.n_kept_older,
             }
             for b in self.batches
         ]
         return pd.DataFrame(
             rows,
             columns=["source_file", "sheet", "importer", "status", "import_id",
-                     "n_values", "n_missing", "n_variables"],
+                     "n_values", "n_missing", "n_variables", "n_revised", "n_restated",
+                     "n_kept_older"],
         )  # fmt: skip
 
     def __str__(self) -> str:
@@ -183,6 +225,37 @@ class ImportReport:
             f"{len(self.files_imported)} files imported, {len(self.files_skipped)} skipped "
             f"(already stored); {len(self.imported)} tables, {self.n_values} values, "
             f"{len(self.variables)} variables written to {self.store}"
+        )
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of :meth:`Store.verify`: ``ok`` when no problem was found.
+
+    ``problems`` are faults of the store (damaged blocks, rows that break its invariants),
+    ``notes`` harmless facts (a write-ahead log or temporary files an interrupted import
+    left, which the next import folds in or removes), ``counts`` rows per table.
+    """
+
+    store: Path
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the store passed every check."""
+        return not self.problems
+
+    @property
+    def advice(self) -> str:
+        """What to do about the problems found (empty when there are none)."""
+        if self.ok:
+            return ""
+        return (
+            "Restore the store file from a backup, or import the source files again into a "
+            "new store (nqpf data import FILES --store NEW.duckdb) and use that / "
+            "请从备份恢复，或将源文件重新导入新的数据库"
         )
 
 
@@ -223,19 +296,50 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+def _is_lock_error(exc: Exception) -> bool:
+    low = str(exc).lower()
+    return "could not set lock" in low or "conflicting lock" in low
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+_RECOVER = (
+    "run `nqpf data verify` for details; restore the file from a backup, or import the "
+    "source files again into a new store (--store NEW.duckdb)"
+)
+
+
 def _describe_duckdb_error(path: Path, exc: Exception) -> StoreError:
-    msg = str(exc)
-    low = msg.lower()
-    if "could not set lock" in low or "conflicting lock" in low:
-        return StoreError(
-            f"the store {path} is locked by another process (an import or session is using "
-            f"it); wait for it to finish and try again / 数据库正被其他进程占用 [{msg.splitlines()[0]}]"
+    msg = _first_line(exc)
+    low = str(exc).lower()
+    if _is_lock_error(exc):
+        return _lock.StoreBusyError(
+            f"the store {path} is locked by another program (not an nqpf import); close it "
+            f"and try again / 数据库正被其他程序占用 ({msg})"
         )
-    if "not a valid duckdb" in low or "magic" in low or "unable to open" in low or "corrupt" in low:
+    if "not a valid duckdb" in low or "magic" in low:
         return StoreError(
             f"{path} is not an nqpf store (not a DuckDB database file) / 不是 nqpf 数据库文件"
         )
-    return StoreError(f"cannot open the store {path}: {msg}")
+    if "no space left" in low or "disk full" in low:
+        return StoreError(
+            f"the disk holding {path} is full; nothing was written. Free space and try again "
+            "/ 磁盘已满，未写入任何数据"
+        )
+    if "permission denied" in low or "read-only file system" in low:
+        return StoreError(
+            f"no permission to write {path}; give a store in a folder you can write to "
+            "(--store FILE) / 无写入权限"
+        )
+    if isinstance(exc, duckdb.IOException | duckdb.InternalException | duckdb.SerializationException) \
+            or "corrupt" in low or "checksum" in low or "unable to open" in low:
+        return StoreError(
+            f"the store {path} is damaged or truncated ({msg}); {_RECOVER} / 数据库文件已损坏"
+        )
+    return StoreError(f"cannot use the store {path}: {msg}")
 
 
 # -- the store -------------------------------------------------------------------------
@@ -247,14 +351,19 @@ class Store:
     path:
         The store file; default :func:`nqpf.settings.default_store_path` (``$NQPF_STORE`` or
         ``~/.local/share/nqpf/nqpf.duckdb``). It is created by the first import.
+    wait:
+        Seconds an import or a query waits while another import holds the store (default
+        ``$NQPF_STORE_WAIT`` or 30); ``0`` fails at once with
+        :class:`~nqpf.data.lock.StoreBusyError`.
 
     The store keeps no connection open between calls (each query opens the file read-only,
     each import holds it read-write only while importing), so a :class:`Store` is cheap and
     safe to keep around; it is also a context manager for symmetry with other resources.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, wait: float | None = None) -> None:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
+        self.wait = _lock.default_wait() if wait is None else max(0.0, float(wait))
 
     def __enter__(self) -> Store:
         return self
@@ -276,12 +385,22 @@ class Store:
             raise StoreError(f"{self.path} is not a file; give a store file path")
         if self.path.is_file() and self.path.stat().st_size == 0:  # DuckDB would fill it
             raise StoreError(f"{self.path} is an empty file, not an nqpf store / 不是 nqpf 数据库")
-        try:
-            con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise _describe_duckdb_error(self.path, exc) from exc
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.Error as exc:
+                # another program (not nqpf, which takes the lock file first) holds the file
+                if _is_lock_error(exc) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                raise _describe_duckdb_error(self.path, exc) from None
         try:
             self._check_schema(con)
+        except duckdb.Error as exc:
+            con.close()
+            raise _describe_duckdb_error(self.path, exc) from None
         except BaseException:
             con.close()
             raise
@@ -304,15 +423,25 @@ class Store:
 
     @contextlib.contextmanager
     def _reader(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
-        """A read-only connection, or ``None`` when there is no store file yet."""
+        """A read-only connection, or ``None`` when there is no store file yet.
+
+        Holds the store's lock shared (waiting up to ``wait`` for an import to finish);
+        any DuckDB error while reading becomes one clear :class:`StoreError`.
+        """
         if not self.path.exists():
             yield None
             return
-        con = self._open(read_only=True)
-        try:
-            yield con
-        finally:
-            con.close()
+        with _lock.shared(self.path, self.wait):
+            if not self.path.exists():  # an import failed to create it meanwhile
+                yield None
+                return
+            con = self._open(read_only=True)
+            try:
+                yield con
+            except duckdb.Error as exc:
+                raise _describe_duckdb_error(self.path, exc) from None
+            finally:
+                con.close()
 
     def _df(self, sql: str, params: Sequence[Any] = (), empty: Sequence[str] = ()) -> pd.DataFrame:
         with self._reader() as con:
@@ -326,6 +455,7 @@ class Store:
         paths: str | Path | Iterable[str | Path],
         *,
         progress: bool = True,
+        on_conflict: str = "error",
         **read_kw: Any,
     ) -> ImportReport:
         """Read files and folders with the importers and store them in one transaction.
@@ -333,11 +463,14 @@ class Store:
         Folders are expanded with :func:`nqpf.data.importers.iter_files`; every file is read
         (``read_kw`` goes to :func:`~nqpf.data.importers.read_file`: ``importer``,
         ``mapping``, ``variable``, ``unit``, ``source``), then all batches are validated and
-        written at once by :meth:`import_batches`. Any error leaves the store untouched.
-        A rich progress bar is shown on a terminal unless ``progress=False``.
+        written at once by :meth:`import_batches` (``on_conflict`` is explained there; the
+        files count in the order given, folders expanded in sorted order). Any error leaves
+        the store untouched. A rich progress bar is shown on a terminal unless
+        ``progress=False``.
         """
         from nqpf.data.importers import iter_files, read_file
 
+        _check_policy(on_conflict)
         if isinstance(paths, str | Path):
             paths = [paths]
         files = iter_files([Path(p) for p in paths])
@@ -352,72 +485,183 @@ class Store:
             for f in to_read:
                 advance(Path(f).name)
                 batches.extend(read_file(f, **read_kw))
-        report = self.import_batches(batches)
+        report = self.import_batches(batches, on_conflict=on_conflict)
         report.files = _unique([str(Path(f).resolve()) for f in files])
         return report
 
-    def import_batches(self, batches: Sequence[ImportBatch]) -> ImportReport:
+    def import_batches(
+        self, batches: Sequence[ImportBatch], *, on_conflict: str = "error"
+    ) -> ImportReport:
         """Validate batches and write them, all in one transaction, as new vintages.
 
-        A batch whose ``(sha256, sheet)`` is already stored is skipped. The rest are
-        validated (:func:`nqpf.data.validate.validate_batches`, with the units already in the
-        store) and must not change a stored variable's unit; on any problem a
+        A batch whose ``(sha256, sheet)`` is already stored is skipped; a batch without any
+        value is reported as ``"empty"`` and writes nothing. The rest are validated
+        (:func:`nqpf.data.validate.validate_batches`, with the units already in the store)
+        and must not change a stored variable's unit; on any problem a
         :class:`~nqpf.errors.ValidationError` listing every problem is raised and nothing is
         written.
-        """
-        report = ImportReport(self.path, _unique(b.provenance.source_file for b in batches))
-        lock: duckdb.DuckDBPyConnection | None = None
-        if self.path.exists():
-            lock = self._open(read_only=False)  # held until the new file is in place
-        try:
-            if lock is not None and Path(f"{self.path}.wal").exists():
-                lock.execute("CHECKPOINT")  # a log left by a crash: fold it in before copying
-            state = _State.read(lock)
-            new: list[ImportBatch] = []
-            seen = set(state.stored)
-            for b in batches:
-                key = (b.provenance.sha256, b.provenance.sheet or "")
-                if key in seen:
-                    report.batches.append(_result(b, state.stored.get(key), "skipped"))
-                    continue
-                seen.add(key)
-                new.append(b)
-                report.batches.append(_result(b, None))
-            if not new:
-                return report
-            new = _validate(new, state.units)
-            _check_structure(new)
-            _check_units(new, state.units)
-            ids = self._write(new, state)
-            done = iter(zip(new, ids, strict=True))
-            report.batches = [
-                _result(*next(done)) if r.status == "imported" else r for r in report.batches
-            ]
-            return report
-        finally:
-            if lock is not None:
-                lock.close()
 
-    def _write(self, batches: list[ImportBatch], state: _State) -> list[int]:
-        """Write batches into a copy of the store, then rename it over the store."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        ``on_conflict`` decides what happens when two batches of this import give different
+        values for one (variable, region, year): ``"error"`` (default) refuses the import,
+        naming both files, lines and values; ``"newer"`` takes the batches in the order given
+        as successive vintages, so a later file's value becomes current and the earlier one
+        stays stored as superseded; ``"older"`` keeps the earlier file's value and does not
+        store the later file's conflicting values (counted in ``n_kept_older``). Values
+        already in the store are always superseded by a newer import; every replaced value is
+        counted per batch (``n_revised``) and listed by :meth:`provenance`.
+        """
+        _check_policy(on_conflict)
+        report = ImportReport(
+            self.path, _unique(b.provenance.source_file for b in batches), on_conflict=on_conflict
+        )
+        if not batches:
+            return report
+        prepared = None
+        if not self.path.exists():
+            # a first import is validated before its folder and lock file are made, so a
+            # refused first import leaves nothing behind
+            prepared = _prepare(batches, _State.read(None), on_conflict)
+            if not prepared.new:
+                report.batches = prepared.results
+                return report
+        self._mkdir()
+        with _lock.exclusive(self.path, self.wait) as lockfile:
+            _clean_litter(self.path)
+            con = self._open(read_only=False) if self.path.exists() else None
+            try:
+                state = _State.read(con)
+                _lock.record(lockfile, state.next_import)
+                if prepared is None or con is not None:
+                    prepared = _prepare(batches, state, on_conflict)
+                report.batches = prepared.results
+                new, kept_older = prepared.new, prepared.kept_older
+                if not new:
+                    return report
+                if con is None:
+                    self._create()
+                    con = self._open(read_only=False)
+                    state.exists = True
+                ids, counts = _write_into(con, self.path, new, state)
+            except duckdb.Error as exc:  # reading the store's state: a damaged store
+                raise _describe_duckdb_error(self.path, exc) from None
+            finally:
+                if con is not None:
+                    con.close()
+        done = iter(zip(new, ids, kept_older, strict=True))
+        out = []
+        for r in report.batches:
+            if r.status != "imported":
+                out.append(r)
+                continue
+            b, iid, older = next(done)
+            rev, same = counts.get(iid, (0, 0))
+            out.append(_result(b, iid, n_revised=rev, n_restated=same, n_kept_older=older))
+        report.batches = out
+        return report
+
+    def _mkdir(self) -> None:
         try:
-            if state.exists:
-                shutil.copyfile(self.path, tmp)
-                shutil.copymode(self.path, tmp)
-            ids = _write_into(tmp, batches, state)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder {self.path.parent} for the store: "
+                f"{exc.strerror or exc}; give a store in a folder you can write to "
+                "(--store FILE) / 无法创建数据库文件夹"
+            ) from None
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"{self.path} is not a file; give a store file path")
+
+    def _create(self) -> None:
+        """Create an empty store: written beside its name, then renamed into place."""
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        now = datetime.now(UTC).replace(tzinfo=None)
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute("BEGIN TRANSACTION")
+                for ddl in _DDL:
+                    con.execute(ddl)
+                con.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?), "
+                    "('created_by', 'nqpf')",
+                    [str(SCHEMA_VERSION), now.isoformat()],
+                )
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
             with tmp.open("rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
         except duckdb.Error as exc:
-            raise StoreError(
-                f"writing to the store {self.path} failed; nothing was written: {exc}"
-            ) from exc
+            raise _describe_duckdb_error(self.path, exc) from None
+        except OSError as exc:
+            raise _describe_duckdb_error(self.path, exc) from None
         finally:
             for p in (tmp, Path(str(tmp) + ".wal")):
                 p.unlink(missing_ok=True)
-        return ids
+
+    # -- integrity -----------------------------------------------------------------------
+    def verify(self) -> VerifyReport:
+        """Check the store's integrity: it opens, has nqpf's schema, every data block reads
+        back (DuckDB checks each block's checksum when reading it), and its invariants hold
+        (every import's ``n_values`` equals its stored rows, every observation belongs to an
+        import and has a catalog entry, one row per (sha256, sheet)). Never raises for a
+        damaged store: the damage is listed in the report."""
+        rep = VerifyReport(self.path)
+        if not self.path.exists():
+            rep.notes.append(f"no store at {self.path} yet (it is created by the first import)")
+            return rep
+        wal = Path(f"{self.path}.wal")
+        if wal.exists():
+            rep.notes.append(
+                f"{wal.name}: a write-ahead log of committed work (left by an interrupted "
+                "process); it is read with the store and folded in by the next import"
+            )
+        for f in litter(self.path):
+            rep.notes.append(f"{f.name}: a temporary file of an interrupted import; the next "
+                             "import removes it")
+        try:
+            with self._reader() as con:
+                assert con is not None
+                self._verify_rows(con, rep)
+        except _lock.StoreBusyError:
+            raise
+        except StoreError as exc:
+            rep.problems.append(str(exc))
+        except duckdb.Error as exc:  # pragma: no cover - _reader converts these
+            rep.problems.append(str(_describe_duckdb_error(self.path, exc)))
+        return rep
+
+    def _verify_rows(self, con: duckdb.DuckDBPyConnection, rep: VerifyReport) -> None:
+        for table, cols in (
+            ("meta", "key, value"),
+            ("imports", ", ".join(_IMPORT_COLS)),
+            ("variables", ", ".join([*_CATALOG_COLS, "first_import", "last_import"])),
+            ("observations", "import_id, variable, region_code, year, value, line, cell"),
+        ):
+            # reading every column of every row makes DuckDB check every block's checksum
+            row = con.execute(f"SELECT count(*), sum(hash({cols})) FROM {table}").fetchone()
+            rep.counts[table] = int(row[0]) if row else 0
+        checks = {
+            "imports whose n_values differs from their stored rows (a partial import)":
+                "SELECT i.import_id FROM imports i LEFT JOIN (SELECT import_id, count(*) n "
+                "FROM observations GROUP BY import_id) o USING (import_id) "
+                "WHERE coalesce(o.n, 0) <> i.n_values",
+            "observations of an import id that is not recorded":
+                "SELECT DISTINCT import_id FROM observations WHERE import_id NOT IN "
+                "(SELECT import_id FROM imports)",
+            "variables with values but no catalog entry":
+                "SELECT DISTINCT variable FROM observations WHERE variable NOT IN "
+                "(SELECT variable FROM variables)",
+            "files recorded twice (same sha256 and sheet)":
+                "SELECT sha256 FROM imports GROUP BY sha256, sheet HAVING count(*) > 1",
+        }  # fmt: skip
+        for what, sql in checks.items():
+            bad = [str(r[0]) for r in con.execute(sql).fetchall()]
+            if bad:
+                shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+                rep.problems.append(f"{len(bad)} {what}: {shown}")
 
     # -- queries -------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -682,13 +926,93 @@ class _State:
         return cls(True, stored, units, cat, int(row[0]) + 1, int(row[1]) + 1)
 
 
-def _result(b: ImportBatch, import_id: int | None, status: str = "imported") -> BatchResult:
+def _result(
+    b: ImportBatch, import_id: int | None, status: str = "imported", **counts: int
+) -> BatchResult:
     obs = b.observations
     n_val = int(obs["value"].notna().sum()) if "value" in obs else 0
-    vars_ = tuple(sorted(set(obs["variable"].astype(str)))) if "variable" in obs else ()
+    vars_ = tuple(sorted({str(v) for v in pd.unique(obs["variable"])})) if "variable" in obs else ()
     p = b.provenance
     return BatchResult(p.source_file, p.sheet or "", p.importer, p.sha256, status, import_id,
-                       n_val, len(obs) - n_val, vars_)  # fmt: skip
+                       n_val, len(obs) - n_val, vars_, **counts)  # fmt: skip
+
+
+@dataclass
+class _Prepared:
+    """Batches validated and ready to write, with the per-batch results so far."""
+
+    new: list[ImportBatch]
+    kept_older: list[int]
+    results: list[BatchResult]
+
+
+def _prepare(batches: Sequence[ImportBatch], state: _State, on_conflict: str) -> _Prepared:
+    """Skip stored and empty batches, validate the rest (raises ValidationError)."""
+    results: list[BatchResult] = []
+    new: list[ImportBatch] = []
+    seen = set(state.stored)
+    for b in batches:
+        key = (b.provenance.sha256, b.provenance.sheet or "")
+        if key in seen:
+            results.append(_result(b, state.stored.get(key), "skipped"))
+            continue
+        seen.add(key)
+        if not _has_values(b):
+            results.append(_result(b, None, "empty"))
+            continue
+        new.append(b)
+        results.append(_result(b, None))
+    if not new:
+        return _Prepared([], [], results)
+    new = _validate(new, state.units, on_conflict)
+    _check_structure(new)
+    _check_units(new, state.units)
+    kept_older = [0] * len(new)
+    if on_conflict == "older":
+        new, kept_older = _keep_older(new)
+    return _Prepared(new, kept_older, results)
+
+
+def _check_policy(on_conflict: str) -> None:
+    if on_conflict not in ON_CONFLICT:
+        raise ValueError(
+            f"on_conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r} "
+            "/ 冲突处理方式须为 error、newer 或 older"
+        )
+
+
+def _has_values(b: ImportBatch) -> bool:
+    """Whether a batch has at least one row (a header-only file has none)."""
+    return len(b.observations) > 0
+
+
+_LITTER = re.compile(r"^\.(?P<name>.+)\.\d+\.[0-9a-f]{8}\.tmp(\.wal)?$")
+
+
+def _clean_litter(path: Path) -> list[Path]:
+    """Remove temporary files an interrupted import left beside the store (called while
+    holding the writer lock, so no other import is using them); returns what was removed."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for f in path.parent.iterdir():
+            m = _LITTER.match(f.name)
+            if m and m.group("name") == path.name:
+                with contextlib.suppress(OSError):
+                    f.unlink()
+                    removed.append(f)
+    return removed
+
+
+def litter(path: Path) -> list[Path]:
+    """Temporary files an interrupted import left beside the store (removed by the next
+    import)."""
+    try:
+        return sorted(
+            f for f in path.parent.iterdir()
+            if (m := _LITTER.match(f.name)) and m.group("name") == path.name
+        )  # fmt: skip
+    except OSError:
+        return []
 
 
 def _unit(u: Any) -> str:
@@ -719,7 +1043,8 @@ def _check_structure(batches: Sequence[ImportBatch]) -> None:
             "year not an integer": pd.to_numeric(obs["year"], errors="coerce").pipe(
                 lambda y: y.isna() | (y != y.round())
             ),
-            "empty variable id": obs["variable"].map(_text) == "",
+            "empty variable id": obs["variable"].isna()
+            | (obs["variable"].astype(str).str.strip() == ""),
             "value not a number": pd.to_numeric(obs["value"], errors="coerce").isna(),
         }
         n_before = len(problems)
@@ -746,13 +1071,32 @@ def _check_structure(batches: Sequence[ImportBatch]) -> None:
         )
 
 
-def _validate(batches: list[ImportBatch], units: Mapping[str, str]) -> list[ImportBatch]:
+def _validate(
+    batches: list[ImportBatch], units: Mapping[str, str], on_conflict: str = "error"
+) -> list[ImportBatch]:
     """Validate all batches together; then drop, within each batch, the repeats of a
     (variable, region, year) that validation accepted (same figure at two precisions)."""
     from nqpf.data.validate import drop_duplicates, validate_batches
 
-    validate_batches(batches, known_units=dict(units))
+    validate_batches(batches, known_units=dict(units), across_batches=on_conflict == "error")
     return [drop_duplicates([b])[0] for b in batches]
+
+
+def _keep_older(batches: list[ImportBatch]) -> tuple[list[ImportBatch], list[int]]:
+    """``on_conflict="older"``: drop from each batch the values that conflict with an
+    earlier batch's value of the same cell; returns the batches and how many each lost."""
+    from nqpf.data.validate import conflicting_later
+
+    drop = conflicting_later(batches)
+    out, lost = [], []
+    for i, b in enumerate(batches):
+        mask = drop[i]
+        lost.append(int(mask.sum()))
+        if mask.any():
+            b = ImportBatch(b.observations[~mask].reset_index(drop=True), b.variables,
+                            b.provenance, b.raw_regions)  # fmt: skip
+        out.append(b)
+    return out, lost
 
 
 def _check_units(batches: Sequence[ImportBatch], stored: Mapping[str, str]) -> None:
@@ -805,8 +1149,14 @@ def _merge_catalog(
     return out
 
 
-def _write_into(path: Path, batches: Sequence[ImportBatch], state: _State) -> list[int]:
-    """Create (if new) and fill the store file ``path`` in one transaction."""
+def _write_into(
+    con: duckdb.DuckDBPyConnection, path: Path, batches: Sequence[ImportBatch], state: _State
+) -> tuple[list[int], dict[int, tuple[int, int]]]:
+    """Write batches into the open store in one transaction.
+
+    Returns the new import ids and, per id, ``(n_revised, n_restated)``: how many cells it
+    gave a different value than the vintage before it, and how many it repeated.
+    """
     ids = list(range(state.next_import, state.next_import + len(batches)))
     now = datetime.now(UTC).replace(tzinfo=None)
     imports = []
@@ -832,31 +1182,22 @@ def _write_into(path: Path, batches: Sequence[ImportBatch], state: _State) -> li
         frames.append(
             pd.DataFrame(
                 {
-                    "import_id": iid,
+                    "import_id": np.full(len(keep), iid, dtype="int32"),
                     "variable": keep["variable"].astype(str).to_numpy(),
                     "region_code": keep["region_code"].astype(str).to_numpy(),
                     "year": keep["year"].astype("int64").to_numpy(),
                     "value": keep["value"].astype("float64").to_numpy(),
-                    "line": pd.to_numeric(keep["line"], errors="coerce").astype("Int64").to_numpy(),
-                    "cell": keep["cell"].map(_text).to_numpy(),
+                    "line": pd.to_numeric(keep["line"], errors="coerce").astype("Int64").array,
+                    "cell": keep["cell"].fillna("").astype(str).to_numpy(),
                 }
             )
         )
     obs_all = pd.concat(frames, ignore_index=True)
-    obs_all["line"] = obs_all["line"].astype("Int64")
     imp_df = pd.DataFrame(imports, columns=_IMPORT_COLS)
     cat = _merge_catalog(state, batches, ids)
-    con = duckdb.connect(str(path))
+    history = bool(state.stored) or len(batches) > 1
     try:
         con.execute("BEGIN TRANSACTION")
-        if not state.exists:
-            for ddl in _DDL:
-                con.execute(ddl)
-            con.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?), "
-                "('created_by', 'nqpf')",
-                [str(SCHEMA_VERSION), now.isoformat()],
-            )
         con.register("_imp", imp_df)
         con.execute(f"INSERT INTO imports SELECT {', '.join(_IMPORT_COLS)} FROM _imp")
         con.register("_obs", obs_all)
@@ -870,15 +1211,56 @@ def _write_into(path: Path, batches: Sequence[ImportBatch], state: _State) -> li
             "INSERT INTO variables SELECT variable, name_en, name_zh, unit, source, notes, "
             "first_import, last_import FROM _cat"
         )
+        counts = _revision_counts(con, ids[0]) if history else {}
         con.execute("COMMIT")
-        con.execute("CHECKPOINT")
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
+        if isinstance(exc, duckdb.Error | OSError):
+            desc = _describe_duckdb_error(path, exc)
+            if "nothing was written" in str(desc):
+                raise desc from None
+            raise StoreError(f"writing to the store failed; nothing was written: {desc}") from None
         raise
     finally:
-        con.close()
-    return ids
+        for view in ("_imp", "_obs", "_cat"):
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(view)
+    with contextlib.suppress(duckdb.Error):  # committed already; this only folds in the log
+        con.execute("CHECKPOINT")
+    return ids, counts
+
+
+def _revision_counts(con: duckdb.DuckDBPyConnection, first: int) -> dict[int, tuple[int, int]]:
+    """Per new import id (``>= first``): cells whose previous vintage had another value
+    (revised) or the same figure (restated: equal within the rounding of the coarser value,
+    the rule validation uses for duplicates, :func:`nqpf.data.validate.same_figure`)."""
+    from nqpf.data.validate import same_figure
+
+    df = con.execute(
+        """
+        WITH keys AS (SELECT DISTINCT variable, region_code, year FROM observations
+                      WHERE import_id >= $first),
+        hist AS (
+            SELECT o.import_id, o.value,
+                   lag(o.value) OVER (PARTITION BY o.variable, o.region_code, o.year
+                                      ORDER BY o.import_id) AS prev
+            FROM observations o SEMI JOIN keys k
+              ON o.variable = k.variable AND o.region_code = k.region_code AND o.year = k.year)
+        SELECT import_id, value, prev, count(*) AS n FROM hist
+        WHERE import_id >= $first AND prev IS NOT NULL
+        GROUP BY import_id, value, prev
+        """,
+        {"first": first},
+    ).df()
+    if df.empty:
+        return {}
+    df["same"] = same_figure(df["value"].to_numpy(), df["prev"].to_numpy())
+    df["n_rev"] = df["n"].where(~df["same"], 0)
+    df["n_same"] = df["n"].where(df["same"], 0)
+    tot = df.groupby("import_id")[["n_rev", "n_same"]].sum()
+    return {int(i): (int(r), int(s_)) for i, r, s_ in
+            zip(tot.index, tot["n_rev"], tot["n_same"], strict=True)}  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from nqpf.data.batch import ImportBatch
-from nqpf.data.importers.common import EXTRA_COLUMNS, normalize_unit
+from nqpf.data.importers.common import EXTRA_COLUMNS, normalize_unit, normalize_units
 from nqpf.errors import ValidationError, location
 from nqpf.regions import REGISTRY
 
@@ -134,7 +134,7 @@ def _frame(batches: list[ImportBatch]) -> pd.DataFrame:
                                      *EXTRA_COLUMNS, "batch", "file", "region_label"])
     df = pd.concat(frames, ignore_index=True)
     for c in ("region_code", "variable", "cell", *EXTRA_COLUMNS):
-        df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
+        df[c] = df[c].fillna("").astype(str)
     df["region_label"] = df["region_raw"].where(df["region_raw"] != "", df["region_code"])
     return df
 
@@ -158,10 +158,13 @@ def _row_problems(df: pd.DataFrame, mask: pd.Series, make: str, what: str) -> li
     return out
 
 
-def validate_batches(batches: list[ImportBatch], *, known_units: Mapping[str, str] | None = None) -> None:
+def validate_batches(batches: list[ImportBatch], *, known_units: Mapping[str, str] | None = None,
+                     across_batches: bool = True) -> None:
     """Check all batches of one import; raise one :class:`ValidationError` listing every problem.
 
     ``known_units`` maps variable ids to the units the store already holds for them.
+    ``across_batches=False`` checks conflicting duplicates (rule 4) only within each batch
+    (the import resolves conflicts between files by a stated policy instead).
     Returns ``None`` when every batch is acceptable.
     """
     if not batches:
@@ -201,7 +204,7 @@ def validate_batches(batches: list[ImportBatch], *, known_units: Mapping[str, st
     problems += _value_problems(batches, df, known_units)
 
     # 4. conflicting duplicates
-    problems += _duplicate_problems(df)
+    problems += _duplicate_problems(df, across_batches)
 
     if problems:
         files = [str(f) for f in pd.unique(df["file"])] if len(df) else []
@@ -228,11 +231,16 @@ def _unit_problems(batches: list[ImportBatch], df: pd.DataFrame, units: pd.DataF
     cat = units.drop_duplicates(["variable", "file", "unit"])
     rows = df[df["unit"] != ""][["file", "variable", "unit", "line", "region_label", "batch"]]
     if len(rows):
-        rows = rows.assign(unit=rows["unit"].map(normalize_unit))
-        by_var = {(i, str(v)): normalize_unit(str(u))
-                  for i, b in enumerate(batches) for v, u in zip(b.variables["variable"], b.variables["unit"], strict=True)}
-        expected = pd.Series([by_var.get((int(i), v), "") for i, v in zip(rows["batch"], rows["variable"], strict=True)],
-                             index=rows.index, dtype=object)
+        rows = rows.assign(unit=normalize_units(rows["unit"]))
+        by_var = pd.DataFrame(
+            [{"batch": i, "variable": str(v), "_exp": normalize_unit(str(u))}
+             for i, b in enumerate(batches) for v, u in zip(b.variables["variable"], b.variables["unit"], strict=True)],
+            columns=["batch", "variable", "_exp"],
+        ).drop_duplicates(["batch", "variable"])
+        row_key = pd.MultiIndex.from_arrays([rows["batch"].astype("int64"), rows["variable"].astype(str)])
+        lookup = pd.Series(by_var["_exp"].to_numpy(),
+                           index=pd.MultiIndex.from_arrays([by_var["batch"].astype("int64"), by_var["variable"]]))
+        expected = pd.Series(lookup.reindex(row_key).fillna("").to_numpy(), index=rows.index, dtype=object)
         clash = rows[(expected != "") & (rows["unit"] != expected)]
         for key, g in clash.groupby(["file", "variable", "unit"], sort=False):
             file, var, unit = _strs(key)
@@ -284,12 +292,23 @@ def _value_problems(batches: list[ImportBatch], df: pd.DataFrame,
     return out
 
 
-def _duplicate_groups(df: pd.DataFrame) -> pd.DataFrame:
+def _duplicate_groups(df: pd.DataFrame, across_batches: bool = True) -> pd.DataFrame:
     """Rows of keys that occur more than once with a value (known region and year)."""
     ok = (df["region_code"] != "") & df["year"].notna() & df["value"].notna()
     sub = df[ok]
     key = ["region_code", "year", "variable"]
-    return sub[sub.duplicated(key, keep=False)].sort_values([*key, "batch", "line"])
+    dup = sub.duplicated(key if across_batches else [*key, "batch"], keep=False)
+    return sub[dup].sort_values([*key, "batch", "line"])
+
+
+def same_figure(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise: whether ``a`` and ``b`` are the same figure, equal within half a unit of
+    the last decimal of the coarser one (``6489540.7`` and ``6489541``; rule 4)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    dec = np.minimum(_decimals(a), _decimals(b))
+    tol = 0.5 * 10.0 ** (-dec.astype(float)) + 1e-9 * np.maximum(np.abs(a), np.abs(b))
+    return np.abs(a - b) <= tol
 
 
 def _conflicts(g: pd.DataFrame) -> bool:
@@ -301,11 +320,12 @@ def _conflicts(g: pd.DataFrame) -> bool:
     return bool(vals.max() - vals.min() > tol)
 
 
-def _duplicate_problems(df: pd.DataFrame) -> list[str]:
-    dup = _duplicate_groups(df)
+def _duplicate_problems(df: pd.DataFrame, across_batches: bool = True) -> list[str]:
+    dup = _duplicate_groups(df, across_batches)
     out: list[str] = []
-    for key, g in dup.groupby(["region_code", "year", "variable"], sort=False):
-        code, year_s, var = _strs(key)
+    by = ["region_code", "year", "variable"] if across_batches else ["region_code", "year", "variable", "batch"]
+    for key, g in dup.groupby(by, sort=False):
+        code, year_s, var = _strs(key)[:3]
         year = int(float(year_s))
         if not _conflicts(g):
             continue
@@ -319,6 +339,31 @@ def _duplicate_problems(df: pd.DataFrame) -> list[str]:
     return out
 
 
+def conflicting_later(batches: list[ImportBatch]) -> list[np.ndarray]:
+    """Per batch, a mask of the values that conflict with an earlier batch's value of the
+    same (region, year, variable): the first batch giving a cell wins (``on_conflict="older"``).
+
+    Values equal to the earlier one within the rounding of the coarser (see rule 4) are not
+    conflicts and are kept.
+    """
+    masks = [np.zeros(len(b.observations), dtype=bool) for b in batches]
+    if len(batches) < 2:
+        return masks
+    df = _frame(batches)
+    df["_row"] = np.concatenate([np.arange(len(b.observations)) for b in batches]) if len(df) else []
+    dup = _duplicate_groups(df)
+    for _key, g in dup.groupby(["region_code", "year", "variable"], sort=False):
+        if g["batch"].nunique() < 2:
+            continue
+        first_batch = int(g["batch"].iloc[0])
+        ref = g[g["batch"] == first_batch]
+        for rec in g[g["batch"] != first_batch].to_dict("records"):
+            pair = pd.concat([ref.iloc[:1], pd.DataFrame([rec])], ignore_index=True)
+            if _conflicts(pair):
+                masks[int(rec["batch"])][int(rec["_row"])] = True
+    return masks
+
+
 def drop_duplicates(batches: list[ImportBatch]) -> list[ImportBatch]:
     """Batches without repeated region-year-variable rows, keeping one row per key.
 
@@ -329,19 +374,25 @@ def drop_duplicates(batches: list[ImportBatch]) -> list[ImportBatch]:
     df = _frame(batches)
     if df.empty:
         return batches
-    df["_dec"] = _decimals(df["value"].fillna(0).to_numpy(dtype=float))
+    key = ["region_code", "year", "variable"]
+    repeated = df.duplicated(key, keep=False).to_numpy()
+    if not repeated.any():
+        return batches
+    dec = np.zeros(len(df), dtype=int)  # decimals matter only among repeated keys
+    dec[repeated] = _decimals(df["value"].fillna(0).to_numpy(dtype=float)[repeated])
+    df["_dec"] = dec
     df["_has"] = df["value"].notna()
     df["_pos"] = np.arange(len(df))
     order = df.sort_values(["_has", "_dec", "_pos"], ascending=[False, False, True])
     keep = order.drop_duplicates(["region_code", "year", "variable"]).index
     # rows with an unknown region or year are never merged (validation rejects them anyway)
     loose = df.index[(df["region_code"] == "") | df["year"].isna()]
-    kept = set(keep).union(loose)
+    kept_arr = np.union1d(np.asarray(keep), np.asarray(loose))
     out = []
     start = 0
     for b in batches:
         n = len(b.observations)
-        mask = np.array([i in kept for i in range(start, start + n)], dtype=bool)
+        mask = np.isin(np.arange(start, start + n), kept_arr)
         out.append(ImportBatch(b.observations[mask].reset_index(drop=True), b.variables, b.provenance, b.raw_regions))
         start += n
     return out

@@ -36,6 +36,9 @@ from nqpf.errors import FrameworkError
 __all__ = ["FUNCTIONS", "Formula", "FormulaError", "evaluate_formula", "parse_formula"]
 
 MAX_FORMULA_LENGTH = 2000
+#: deepest nesting of operators, calls and parentheses a formula may have (the shipped
+#: frameworks use at most 6; parsing and evaluating recurse once per level)
+MAX_FORMULA_DEPTH = 200
 MAX_LAG = 50
 
 #: allowed functions: name -> (min args, max args, meaning)
@@ -102,12 +105,23 @@ def parse_formula(text: str) -> Formula:
     if not src:
         raise FormulaError("formula is empty")
     if len(src) > MAX_FORMULA_LENGTH:
-        raise FormulaError(f"formula is longer than {MAX_FORMULA_LENGTH} characters")
+        raise FormulaError(
+            f"formula is {len(src)} characters long; formulas are limited to "
+            f"{MAX_FORMULA_LENGTH} (split it into indicators)"
+        )
+    depth = _text_depth(src)
+    if depth > MAX_FORMULA_DEPTH:
+        raise _too_deep(src, depth)
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:
         col = f" at column {exc.offset}" if exc.offset else ""
-        raise FormulaError(f"formula {src!r}: syntax error{col} ({exc.msg})") from None
+        raise FormulaError(f"formula {_short(src)!r}: syntax error{col} ({exc.msg})") from None
+    except (RecursionError, MemoryError):
+        raise _too_deep(src, depth) from None
+    depth = _tree_depth(tree)
+    if depth > MAX_FORMULA_DEPTH:
+        raise _too_deep(src, depth)
 
     names: set[str] = set()
     funcs: set[str] = set()
@@ -157,6 +171,45 @@ def parse_formula(text: str) -> Formula:
 
     lookback = check(tree.body)
     return Formula(src, tree, frozenset(names), frozenset(funcs), lookback)
+
+
+def _short(src: str, n: int = 60) -> str:
+    return src if len(src) <= n else src[: n - 3] + "..."
+
+
+def _too_deep(src: str, depth: int) -> FormulaError:
+    return FormulaError(
+        f"formula {_short(src)!r} is nested {depth} levels deep; formulas are limited to "
+        f"{MAX_FORMULA_DEPTH} levels of operators, calls and parentheses"
+    )
+
+
+def _text_depth(src: str) -> int:
+    """An upper bound of the nesting a parse would build: open parentheses plus runs of
+    sign characters (``---x`` nests three unary minus), counted without parsing."""
+    depth = best = run = 0
+    for ch in src:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        if ch in "+-~":
+            run += 1
+        elif not ch.isspace():
+            run = 0
+        best = max(best, depth + run)
+    return best
+
+
+def _tree_depth(tree: ast.AST) -> int:
+    """Depth of an expression tree (iterative: never recurses)."""
+    best = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, d = stack.pop()
+        best = max(best, d)
+        stack.extend((c, d + isinstance(c, ast.expr)) for c in ast.iter_child_nodes(node))
+    return best
 
 
 def _lag_k(src: str, node: ast.Call) -> int:

@@ -116,12 +116,35 @@ def read_file(
     return read_tidy(p, mapping, variable=variable, unit=unit, source=source)
 
 
+def _holds_derived_data(folder: Path) -> bool:
+    """Whether a folder holds data files of its own (tables, a catalog, a corpus)."""
+    return any(
+        g.is_file()
+        and g.suffix.lower() in IMPORTABLE_SUFFIXES | {".jsonl"}
+        and g.name.lower() not in {"manifest.csv", "sources.csv"}
+        for g in folder.iterdir()
+    )
+
+
+def _in_bundle_originals(f: Path, root: Path) -> bool:
+    """Whether ``f`` lies (below ``root``) in a ``raw/`` folder beside data made from it."""
+    d = f.parent
+    while d != root and root in d.parents:
+        if d.name.lower() == "raw" and _holds_derived_data(d.parent):
+            return True
+        d = d.parent
+    return False
+
+
 def iter_files(paths: Iterable[str | Path]) -> list[Path]:
     """Files to import: given files as they are, folders expanded (recursively, sorted).
 
     In folders only :data:`IMPORTABLE_SUFFIXES` are taken, skipping hidden files, README,
     ``MANIFEST.csv``, ``sources.csv``, ``variables.csv`` (the curated catalog, read beside
-    its panel) and ``varsList.rda`` (the techme label catalog).
+    its panel) and ``varsList.rda`` (the techme label catalog), and a ``raw/`` folder that sits
+    beside data made from it (a tidy table, a ``variables.csv`` catalog or a
+    ``documents.jsonl`` corpus, e.g. ``extension/raw/``): it holds the originals, not more
+    statistics. Such a folder given by name is read.
     """
     out: list[Path] = []
     for item in paths:
@@ -134,6 +157,7 @@ def iter_files(paths: Iterable[str | Path]) -> list[Path]:
                 and f.name.lower() not in SKIPPED_NAMES
                 and not f.name.lower().startswith("readme")
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                and not _in_bundle_originals(f, p)
             ]
             out.extend(found)
         elif p.exists():

@@ -8,10 +8,12 @@ reads and the store ignores.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -39,6 +41,90 @@ MISSING_TOKENS = frozenset(
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
+#: a line with two non-ASCII characters: proof that text before a bad byte really is UTF-8
+#: (a GBK file almost never decodes as UTF-8 for a whole such line)
+_UTF8_LINE = re.compile(r"[^\x00-\x7f][^\n]*[^\x00-\x7f][^\n]*\n")
+
+
+def _first_bad(chunks: Iterable[bytes], encoding: str) -> tuple[int, int, bool] | None:
+    """Stream-decode ``chunks``; ``None`` if all decode, else ``(offset, line, utf8_before)``
+    of the first undecodable byte: ``line`` is 1-based, ``utf8_before`` whether a complete
+    earlier line holds non-ASCII text that decoded (so the file began in ``encoding``)."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    lines = 1
+    seen = False
+    for chunk in chunks:
+        try:
+            text = dec.decode(chunk)
+        except UnicodeDecodeError as exc:
+            buffered = exc.object
+            start = offset + len(chunk) - len(buffered) + exc.start
+            before = buffered[: exc.start]
+            ok_text = before.decode(encoding, errors="replace")
+            seen = seen or bool(_UTF8_LINE.search(ok_text))
+            return start, lines + before.count(b"\n"), seen
+        lines += chunk.count(b"\n")
+        seen = seen or bool(_UTF8_LINE.search(text))
+        offset += len(chunk)
+    try:
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return offset, lines, seen
+    return None
+
+
+def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while chunk := fh.read(size):
+            yield chunk
+
+
+def _line_is_gbk(p: Path, data: bytes | None, offset: int) -> bool:
+    """Whether the line holding byte ``offset`` decodes as GB18030."""
+    if data is not None:
+        chunk = data[offset: offset + 4096]
+    else:
+        with p.open("rb") as fh:
+            fh.seek(offset)
+            chunk = fh.read(4096)
+    end = chunk.find(b"\n")
+    try:
+        chunk[: end if end >= 0 else len(chunk)].decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(path: str | Path, data: bytes | None = None) -> str:
+    """``"utf-8-sig"`` or ``"gb18030"`` for a text file, read in chunks (any size).
+
+    Raises :class:`ValidationError` naming the file and the **line** where decoding fails:
+    a file whose lines before that are UTF-8 text (non-ASCII included) is reported as mixing
+    encodings at that line, rather than being read as GBK and blaming a garbled region later.
+    """
+    p = Path(path)
+    src: Callable[[], Iterable[bytes]] = (lambda: [data]) if data is not None else (lambda: _chunks(p))
+    bad = _first_bad(src(), "utf-8-sig")
+    if bad is None:
+        return "utf-8-sig"
+    offset, line, utf8_before = bad
+    if utf8_before and _line_is_gbk(p, data, offset):
+        raise ValidationError(
+            f"mixed encodings: the text before line {line} is UTF-8 but line {line} (byte "
+            f"{offset}) is not; save the whole file as UTF-8 / 文件编码混杂，请统一保存为 UTF-8",
+            file=str(p), line=line,
+        )
+    gb = _first_bad(src(), "gb18030")
+    if gb is None:
+        return "gb18030"
+    raise ValidationError(
+        f"unreadable encoding at line {gb[1]} (byte {gb[0]}): the file is neither UTF-8 nor "
+        "GBK/GB18030 / 无法识别的文件编码",
+        file=str(p), line=gb[1],
+    )
+
+
 def decode_bytes(data: bytes, path: str | Path) -> str:
     """Decode a text file: UTF-8 (with or without BOM), else GB18030 (a superset of GBK).
 
@@ -47,16 +133,7 @@ def decode_bytes(data: bytes, path: str | Path) -> str:
     """
     if b"\x00" in data[:65536]:
         raise ValidationError("binary file (NUL bytes), not a text table", file=str(path))
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationError(
-            "unreadable encoding: the file is neither UTF-8 nor GBK/GB18030", file=str(path)
-        )
+    text = data.decode(detect_encoding(path, data))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -160,6 +237,13 @@ def normalize_unit(unit: str | None) -> str:
         return ""
     key = _unit_key(unit)
     return _unit_table().get(key, re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(unit))).strip())
+
+
+def normalize_units(units: pd.Series) -> pd.Series:
+    """:func:`normalize_unit` of every cell, computed once per distinct unit (vectorised)."""
+    text = units.astype(object).where(units.notna(), "").astype(str)
+    table = {u: normalize_unit(u) for u in pd.unique(text)}
+    return text.map(table).astype(object)
 
 
 def resolve_regions(labels: pd.Series, errata: dict[str, str] | None = None) -> pd.Series:

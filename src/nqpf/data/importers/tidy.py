@@ -29,8 +29,10 @@ from nqpf.data.batch import ImportBatch, Provenance
 from nqpf.data.importers.common import (
     EXCEL_ENGINE,
     col_letter,
+    detect_encoding,
     is_year_label,
     normalize_unit,
+    normalize_units,
     observations,
     parse_values,
     parse_years,
@@ -104,18 +106,17 @@ def read_csv_table(path: str | Path) -> pd.DataFrame:
         head = fh.read(65536)
     if b"\x00" in head:
         raise ValidationError("binary file (NUL bytes), not a text table", file=str(p))
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=True)
-        except UnicodeDecodeError:
-            continue
-        except pd.errors.ParserError as exc:
-            raise ValidationError(f"not a readable CSV table: {exc}", file=str(p)) from exc
-        except pd.errors.EmptyDataError as exc:
-            raise ValidationError("empty file", file=str(p)) from exc
-        df.columns = [str(c).strip() for c in df.columns]
-        return df
-    raise ValidationError("unreadable encoding: the file is neither UTF-8 nor GBK/GB18030", file=str(p))
+    enc = detect_encoding(p)
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise ValidationError(f"not a readable CSV table: {exc}", file=str(p)) from None
+    except pd.errors.EmptyDataError:
+        raise ValidationError("empty file", file=str(p)) from None
+    except UnicodeDecodeError as exc:  # pragma: no cover - detect_encoding read it all
+        raise ValidationError(f"unreadable encoding: {exc}", file=str(p)) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
 
 
 def read_tables(path: str | Path, sheet: str | int | None = None) -> dict[str, pd.DataFrame]:
@@ -224,7 +225,7 @@ def _curated(df: pd.DataFrame, p: Path, sheet: str, *, source: str | None) -> Im
     row = pd.Series(np.arange(len(df)), index=df.index)
     line, cell = _lines_cells(df, p, "value", row)
     var = df["variable"].astype(str).str.strip()
-    units = df["unit"].astype(str).map(normalize_unit) if "unit" in df.columns else None
+    units = normalize_units(df["unit"]) if "unit" in df.columns else None
     obs = observations(
         region_code=code, year=year, variable=var, value=value, line=line, cell=cell,
         region_raw=raw, raw=rawv, unit=units, problem=problem,
@@ -256,6 +257,12 @@ def _curated_catalog(p: Path, df: pd.DataFrame, var: pd.Series, units: pd.Series
                 "notes": str(rec.get("notes", "")),
             }
     src = df["source"].astype(str) if "source" in df.columns else pd.Series("", index=df.index)
+    # first unit and the distinct sources of each variable, in one pass (not one per variable)
+    per = pd.DataFrame({"variable": var.to_numpy(), "source": src.to_numpy(),
+                        "unit": units.to_numpy() if units is not None else ""})
+    first_unit = per.drop_duplicates("variable").set_index("variable")["unit"]
+    srcs = per[per["source"] != ""].drop_duplicates(["variable", "source"])
+    joined = srcs.groupby("variable", sort=False)["source"].agg(";".join)
     out = []
     for v in present:
         if v in rows:
@@ -264,10 +271,8 @@ def _curated_catalog(p: Path, df: pd.DataFrame, var: pd.Series, units: pd.Series
                 r["source"] = source
             out.append(r)
             continue
-        mask = var == v
-        unit_v = str(units[mask].iloc[0]) if units is not None else ""
-        src_v = source or ";".join(pd.unique(src[mask].replace("", np.nan).dropna()))
-        out.append({"variable": v, "name_en": v, "name_zh": "", "unit": unit_v,
+        src_v = source or str(joined.get(v, ""))
+        out.append({"variable": v, "name_en": v, "name_zh": "", "unit": str(first_unit.get(v, "")),
                     "source": src_v or DEFAULT_SOURCE, "notes": ""})
     return variables_frame(out)
 
@@ -306,7 +311,7 @@ def _generic(df: pd.DataFrame, p: Path, sheet: str, m: ColumnMapping, *, variabl
         if m.unit:
             if m.unit not in cols:
                 raise ValidationError(f"unit column {m.unit!r} not found", file=where)
-            units = df[m.unit].astype(str).map(normalize_unit)
+            units = normalize_units(df[m.unit])
         elif unit is not None:
             units = pd.Series(normalize_unit(unit), index=df.index)
         obs = observations(region_code=code, year=year, variable=var, value=value, line=line,
