@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from nqpf.cli import app
-from nqpf.data.store import Store
 from nqpf.frameworks import list_frameworks
 from nqpf.index.build import TIDY_COLUMNS
 
@@ -37,13 +36,6 @@ class _ExternalRefs(HTMLParser):
 def run_out(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> tuple[Path, object]:
     tmp = tmp_path_factory.mktemp("run")
     out = tmp / "out"
-    # The default frameworks (version 2.0) read the extension too. Until `nqpf run` imports
-    # panel, raw and extension into an empty store itself, the store is filled here in two
-    # imports (the extension's revised co2 values become a newer vintage).
-    with Store(tmp / "s.duckdb") as st:
-        st.import_files([data_dir / "panel", data_dir / "raw"], progress=False)
-        st.import_files(sorted(p for p in (data_dir / "extension").glob("*.csv") if p.name != "variables.csv"),
-                        progress=False)
     res = CliRunner().invoke(
         app, ["run", "--data", str(data_dir), "--store", str(tmp / "s.duckdb"), "--out", str(out)]
     )

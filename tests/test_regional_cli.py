@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from nqpf.index.export import write_result
 from typer.testing import CliRunner
 
 from nqpf.cli import app
 from nqpf.index.build import build_index
-from nqpf.index.export import write_result
 from nqpf.panel import Panel
 
 runner = CliRunner()

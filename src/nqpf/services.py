@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from nqpf.index.result import IndexResult
     from nqpf.panel import Panel
 
-#: folders of the real-data bundle imported by default, oldest vintage first
-DEFAULT_DATA_FOLDERS = ("panel", "raw")
+#: folders of the real-data bundle imported by default, oldest vintage first: where the extension
+#: revises a value (CEADs CO2, rounding of incomes), the later folder's value is the newer vintage
+DEFAULT_DATA_FOLDERS = ("panel", "raw", "extension")
 
 
 class ServiceError(NqpfError):
@@ -78,8 +79,8 @@ def ensure_data(store: Store, data: str | Path | None = None,
                            " / 数据库为空且未找到数据目录")
     targets = data_targets(folder)
     if log:
-        log(", ".join(map(str, targets)))
-    return str(store.import_files(targets))
+        log(", ".join(map(str, targets)) + " (later folders as newer vintages / 后者为较新版本)")
+    return str(store.import_files(targets, on_conflict="newer"))
 
 
 def build(framework: str | Path | Any, panel: Panel, spec: Mapping[str, Any] | None = None, **kw: Any) -> IndexResult:

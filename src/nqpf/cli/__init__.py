@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from nqpf.cli import check as _check
 from nqpf.cli import analyze as _analyze
+from nqpf.cli import check as _check
 from nqpf.cli import data as _data
 from nqpf.cli import fetch as _fetch
 from nqpf.cli import innovation as _innovation
