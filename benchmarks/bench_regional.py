@@ -123,7 +123,7 @@ def main() -> None:
 
     panel = Panel(pd.read_csv(DATA / "panel" / "provinces.csv", dtype={"region_code": str}),
                   pd.read_csv(DATA / "panel" / "variables.csv"))
-    res = build_index("nqpf-three-elements", panel)
+    res = build_index("nqpf-three-elements@1.0", panel)
     year = res.years[-1]
     y31 = res.index[-1]
     lab31 = np.array([REGISTRY.group_of(r, "nbs4").key for r in res.regions])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from nqpf.index.export import write_result
+from nqpf.runs import write_run as write_result
 from typer.testing import CliRunner
 
 from nqpf.cli import app
@@ -21,7 +21,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
                   pd.read_csv(data_dir / "panel" / "variables.csv"))
     out = tmp_path_factory.mktemp("run")
-    for fid in ("nqpf-three-elements", "hqd-four-channels"):
+    for fid in ("nqpf-three-elements@1.0", "hqd-four-channels@1.0"):
         write_result(build_index(fid, panel), out, html=False)
     return out
 
@@ -69,7 +69,7 @@ def test_every_verb_writes_tidy_csv(run_dir: Path) -> None:
     (["spatial", "--run", "{run}", "--weights", "rook"], "unknown weights"),
     (["convergence", "--run", "{run}", "--control", "nope"], "unknown control"),
     (["dynamics", "--run", "{run}", "--bandwidth", "wide"], "bandwidth rule"),
-    (["disparity", "--framework", "nqpf-three-elements"], "store is empty"),
+    (["disparity", "--framework", "nqpf-three-elements@1.0"], "store is empty"),
 ])
 def test_mistakes_exit_2_with_one_line(run_dir: Path, args: list[str], needle: str) -> None:
     args = [a.replace("{run}", str(run_dir / "nqpf-three-elements")) for a in args]

@@ -48,8 +48,8 @@ def test_corrected_coupling_by_hand() -> None:
 
 
 def test_real_nqpf_hqd_coupling(panel: Panel) -> None:
-    nq = build_index("nqpf-technology-economy-industry", panel)
-    hq = build_index("hqd-four-channels", panel)
+    nq = build_index("nqpf-technology-economy-industry@1.0", panel)
+    hq = build_index("hqd-four-channels@1.0", panel)
     cc = CouplingCoordination({"nqpf": nq, "hqd": hq})
     t = cc.table
     assert sorted(t["year"].unique()) == list(range(2010, 2021))  # the shared years
@@ -117,9 +117,9 @@ def test_obstacle_by_hand(tmp_path: Path) -> None:
 
 
 def test_real_obstacles_and_run_folder(panel: Panel, tmp_path: Path) -> None:
-    from nqpf.index.export import write_result
+    from nqpf.runs import write_run as write_result
 
-    res = build_index("nqpf-three-elements", panel)
+    res = build_index("nqpf-three-elements@1.0", panel)
     ob = ObstacleDegree(res)
     assert effective_weights(res.weights, res.indicators).sum() == pytest.approx(1.0)
     sums = ob.indicators.groupby(["year", "region_code"])["obstacle"].sum()

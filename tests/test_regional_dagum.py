@@ -13,7 +13,7 @@ from nqpf.panel import Panel
 from nqpf.regional import DagumGini, RegionalError, dagum_decompose
 from nqpf.regions import REGISTRY
 
-FIDS = ["nqpf-three-elements", "nqpf-technology-economy-industry", "hqd-four-channels"]
+FIDS = ["nqpf-three-elements@1.0", "nqpf-technology-economy-industry@1.0", "hqd-four-channels@1.0"]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_hand_worked_case() -> None:
 
 
 def test_matches_n2_loops_on_real_values(results) -> None:
-    res = results["nqpf-three-elements"]
+    res = results["nqpf-three-elements@1.0"]
     labels = np.array([REGISTRY.group_of(r, "nbs4").key for r in res.regions])
     for t in (0, len(res.years) - 1):
         groups = {k: res.index[t][labels == k] for k in ("east", "central", "west", "northeast")}
@@ -106,7 +106,7 @@ def test_real_terms_sum_and_between_dominates(results, fid: str) -> None:
 
 
 def test_groupings_and_errors(results) -> None:
-    res = results["nqpf-three-elements"]
+    res = results["nqpf-three-elements@1.0"]
     belt = DagumGini(res, "belt3", n_boot=0)
     assert set(belt.within_groups["group"]) == set(REGISTRY.groups("belt3"))
     assert belt.overall["gini_lo"].isna().all()
@@ -126,7 +126,7 @@ def test_groupings_and_errors(results) -> None:
 
 
 def test_missing_values_are_reported(results) -> None:
-    res = results["nqpf-three-elements"]
+    res = results["nqpf-three-elements@1.0"]
     wide = pd.DataFrame(res.index, index=res.years, columns=res.regions)
     wide.iloc[0, 0] = np.nan
     d = DagumGini(wide, n_boot=0)

@@ -28,7 +28,7 @@ from nqpf.regional import (
 from nqpf.regional.club import _hac_se, log_t_test
 from nqpf.regional.markov import steady_state
 
-FIDS = ["nqpf-three-elements", "nqpf-technology-economy-industry", "hqd-four-channels"]
+FIDS = ["nqpf-three-elements@1.0", "nqpf-technology-economy-industry@1.0", "hqd-four-channels@1.0"]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_steady_state_and_mobility_by_hand() -> None:
 
 
 def test_markov_against_giddy(results) -> None:
-    res = results["nqpf-technology-economy-industry"]
+    res = results["nqpf-technology-economy-industry@1.0"]
     m = Markov(res, k=5)
     y = res.index.T
     q = mc.Quantiles(y.ravel(), k=5).yb.reshape(y.shape)
@@ -74,7 +74,7 @@ def test_markov_against_giddy(results) -> None:
 
 
 def test_spatial_markov_against_giddy(results) -> None:
-    res = results["nqpf-three-elements"]
+    res = results["nqpf-three-elements@1.0"]
     w = SpatialWeights.queen(res.regions)
     s = SpatialMarkov(res, k=4, weights=w)
     with warnings.catch_warnings():
@@ -106,7 +106,7 @@ def test_real_sigma_and_beta_convergence(results, fid: str) -> None:
 
 def test_beta_against_hand_lsdv(results) -> None:
     """linearmodels' two-way within estimate = OLS with region and year dummies; clustered SE by hand."""
-    res = results["hqd-four-channels"]
+    res = results["hqd-four-channels@1.0"]
     b = BetaConvergence(res)
     lv = np.log(res.index)
     g, x = (lv[1:] - lv[:-1]).T.ravel(), lv[:-1].T.ravel()
@@ -125,7 +125,7 @@ def test_beta_against_hand_lsdv(results) -> None:
 
 
 def test_conditional_beta_and_errors(results, panel: Panel) -> None:
-    res = results["nqpf-three-elements"]
+    res = results["nqpf-three-elements@1.0"]
     cond = BetaConvergence(res, controls={"urbanisation": panel.to_wide("urbanization_rate")})
     assert cond.kind == "conditional" and "urbanisation" in cond.params.index
     assert cond.beta < 0

@@ -28,7 +28,7 @@ def panel(data_dir: Path) -> Panel:
 
 @pytest.fixture(scope="module")
 def res(panel: Panel):
-    return build_index("nqpf-technology-economy-industry", panel)
+    return build_index("nqpf-technology-economy-industry@1.0", panel)
 
 
 def test_hand_worked_theil() -> None:

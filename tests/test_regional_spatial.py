@@ -21,7 +21,7 @@ from nqpf.regional import (
 )
 from nqpf.regional.spatial import geary_c, moran_i, permutation_p
 
-FIDS = ["nqpf-three-elements", "nqpf-technology-economy-industry", "hqd-four-channels"]
+FIDS = ["nqpf-three-elements@1.0", "nqpf-technology-economy-industry@1.0", "hqd-four-channels@1.0"]
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_hand_worked_moran_geary() -> None:
 
 @pytest.mark.parametrize("kind", ["queen", "knn"])
 def test_global_against_esda(results, kind: str) -> None:
-    res = results["nqpf-three-elements"]
+    res = results["nqpf-three-elements@1.0"]
     w = SpatialWeights.make(kind, res.regions)
     g = GlobalAutocorrelation(res, w, permutations=9999, seed=2)
     lw = w.to_libpysal("r")
@@ -138,7 +138,7 @@ def naive_lisa_p(y: np.ndarray, w: np.ndarray, permutations: int) -> np.ndarray:
 
 
 def test_lisa_and_gstar_against_esda(results, queen: SpatialWeights) -> None:
-    res = results["nqpf-three-elements"]
+    res = results["nqpf-three-elements@1.0"]
     year = res.years[-1]
     lisa = LocalMoran(res, queen, permutations=9999, years=[year], seed=4)
     y = res.index[-1]
@@ -166,7 +166,7 @@ def test_lisa_and_gstar_against_esda(results, queen: SpatialWeights) -> None:
 
 
 def test_islands_never_give_silent_nan(results) -> None:
-    res = results["hqd-four-channels"]
+    res = results["hqd-four-channels@1.0"]
     linked = LocalMoran(res, permutations=199)
     assert linked.table[["local_i", "p_sim"]].notna().all().all()
     assert any("460000 linked to 440000" in n for n in linked.notes)

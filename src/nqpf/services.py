@@ -124,12 +124,57 @@ def robustness_sections(result: IndexResult, folder: Path, draws: int, seed: int
             ("sobol", "Sensitivity to each choice", "各项选择的敏感性", sobol_fig.to_html(div_id="nqpf-sobol", **div))]
 
 
+def regional_sections(result: IndexResult) -> list[tuple[str, str, str, str]]:
+    """Summary sections of the regional analyses of the index: Dagum contributions over time,
+    kernel density ridges, the latest LISA cluster map and the obstacle bars (when they apply)."""
+    from nqpf.regional import charts
+    from nqpf.regional.dagum import DagumGini
+    from nqpf.regional.density import KernelDensity
+    from nqpf.regional.obstacle import ObstacleDegree
+    from nqpf.regional.spatial import LocalMoran
+
+    div = {"include_plotlyjs": False, "full_html": False, "config": {"displaylogo": False, "responsive": True}}
+    out: list[tuple[str, str, str, str]] = []
+
+    def add(sid: str, en: str, zh: str, make: Callable[[], Any], note: str) -> None:
+        try:
+            fig = make()
+        except NqpfError as e:  # an analysis that does not apply to this construction says why
+            out.append((sid, en, zh, f"<p class='sub'>{_escape(str(e))}</p>"))
+            return
+        out.append((sid, en, zh, f"<p class='sub'>{note}</p>" + fig.to_html(div_id=f"nqpf-{sid}", **div)))
+
+    add("dagum", "Where the inequality sits (Dagum Gini)", "差距来源（Dagum 基尼系数分解）",
+        lambda: charts.dagum_contributions(DagumGini(result, n_boot=0)),
+        "Shares of the within-region, net between-region and transvariation terms in the Gini of the index, "
+        "NBS four regions (Dagum 1997); `nqpf analyze disparity` adds bootstrap intervals. / 区域内、区域间净差距与超变密度贡献率。")
+    add("density", "Distribution over time (kernel density)", "分布动态（核密度）",
+        lambda: charts.density_ridges(KernelDensity(result)),
+        "Gaussian kernel, Silverman's bandwidth, one curve per year. / 高斯核，Silverman 带宽。")
+    add("lisa", "Do neighbours pull each other up? (LISA)", "空间集聚（LISA）",
+        lambda: charts.lisa_map(LocalMoran(result, permutations=499, years=[result.years[-1]])),
+        f"Local Moran clusters in {result.years[-1]} (queen contiguity, Hainan linked to Guangdong; 499 permutations, "
+        "p < 0.05). / 局部莫兰聚类。")
+    add("obstacles", "What holds the scores back (obstacle degree)", "障碍度",
+        lambda: charts.obstacle_bars(ObstacleDegree(result)),
+        "Indicator obstacle degree = effective weight x (1 - normalised value), as a share, averaged over provinces "
+        "in the latest year. / 指标障碍度。")
+    return out
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
 def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapping[str, Any] | None = None,
             out: str | Path = "nqpf-output", html: bool = True, data: str | Path | None = None,
-            robustness: int = 0, seed: int = 0, log: Callable[[str], None] | None = None,
+            robustness: int = 0, seed: int = 0, analyses: bool = True, log: Callable[[str], None] | None = None,
             on_result: Callable[[IndexResult, dict[str, Path]], None] | None = None) -> JobOutput:
     """The main job: import if the store is empty, build each framework, write run folders
-    (with ``robustness`` > 0, also the rank uncertainty and Sobol analysis of each index)."""
+    (with ``analyses``, the summary shows the regional analyses; with ``robustness`` > 0, also the rank
+    uncertainty and Sobol analysis of each index)."""
     from nqpf.frameworks import list_frameworks
     from nqpf.report.index_page import write_index_page
     from nqpf.runs import write_run
@@ -145,7 +190,9 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     entries = []
     for fid in ids:
         result = build(fid, panel, spec)
-        sections = robustness_sections(result, out / result.framework.id, robustness, seed, log) if robustness > 0 else []
+        sections = regional_sections(result) if html and analyses else []
+        if robustness > 0:
+            sections += robustness_sections(result, out / result.framework.id, robustness, seed, log)
         paths = write_run(result, out, html=html, extra_sections=sections)
         job.results.append(result)
         job.paths.append(paths)
