@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 
 from nqpf.errors import NqpfError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Regional disparity, dynamics and spatial analysis / 区域差异、动态与空间分析")
@@ -131,6 +133,7 @@ def convergence(run: RunOpt = None, framework: FwOpt = None, node: NodeOpt = Non
                 control: Annotated[list[str] | None, typer.Option("--control", help="Node used as a control for conditional beta (repeatable) / 控制变量")] = None,
                 ) -> None:
     """sigma, absolute and conditional beta (two-way FE, clustered SE), Phillips-Sul clubs / σ、β与俱乐部收敛."""
+    import pandas as pd
     def go() -> None:
         from nqpf.regional import BetaConvergence, ClubConvergence, SigmaConvergence
         from nqpf.regional.series import RegionalError, as_series

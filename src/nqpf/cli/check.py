@@ -8,15 +8,16 @@ from __future__ import annotations
 import difflib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from nqpf.data.check import KINDS, CheckResult, check_store
-from nqpf.data.store import Store
 from nqpf.errors import NqpfError
+
+if TYPE_CHECKING:
+    from nqpf.data.check import CheckResult
 
 
 def _out() -> Console:
@@ -37,7 +38,7 @@ def check(
     store: Annotated[Path | None, typer.Option("--store", help="Store file (default $NQPF_STORE) / 数据库文件", dir_okay=False)] = None,
     variable: Annotated[list[str] | None, typer.Option("--variable", "-v", help="Check only this variable (repeatable) / 仅检查该变量")] = None,
     framework: Annotated[str | None, typer.Option("--framework", "-f", help="Check the variables a framework reads (id, id@version or YAML) / 仅检查框架所用变量")] = None,
-    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help=f"Only these kinds (repeatable): {', '.join(KINDS)} / 仅这些类型")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help="Only these kinds (repeatable): jump, level_break, unit_change, outlier, gap, missing_region, mixed_vintage, mixed_source / 仅这些类型")] = None,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write every flag as CSV to FILE / 导出 CSV", dir_okay=False)] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML page of the flags to FILE / 导出 HTML 页面", dir_okay=False)] = None,
 ) -> None:
@@ -47,6 +48,8 @@ def check(
     provinces never observed, mixed vintages and sources; every flag names the region,
     variable, years and evidence.
     """
+    from nqpf.data.check import KINDS, check_store
+    from nqpf.data.store import Store
     for k in kind or []:
         if k not in KINDS:
             hint = difflib.get_close_matches(k, list(KINDS), n=1)

@@ -7,18 +7,21 @@ import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from nqpf.cli.safetext import plain
-from nqpf.data.store import ON_CONFLICT, ImportReport, Store
 from nqpf.errors import NqpfError, StoreError, ValidationError
 from nqpf.regions import REGISTRY
 from nqpf.safeyaml import load_yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nqpf.data.store import ImportReport, Store
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -127,6 +130,7 @@ def _write_csv(df: pd.DataFrame, csv: Path, *, index: bool = False) -> None:
 def _table(df: pd.DataFrame, headers: dict[str, str], title: str | None = None) -> Table:
     """A rich table of ``df``; every cell and the title are printed literally (no markup,
     control characters escaped)."""
+    import pandas as pd
     t = Table(title=plain(title) if title is not None else None, show_lines=False)
     for col in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[col])
@@ -219,6 +223,7 @@ def import_(
     and sheet) are skipped. A store busy with another import, or one that cannot be written,
     gives one line and exit code 2.
     """
+    from nqpf.data.store import ON_CONFLICT, Store
     if on_conflict not in ON_CONFLICT:
         raise typer.BadParameter(
             f"{on_conflict!r}: choose one of {', '.join(ON_CONFLICT)} / 可选 error、newer、older",
@@ -281,6 +286,7 @@ def _read_mapping(path: Path | None, pairs: list[str]) -> dict[str, Any] | None:
 
 
 def _print_report(report: ImportReport) -> None:
+    import pandas as pd
     t = Table(title="Import summary / 导入摘要", show_header=True)
     t.add_column("item / 项目")
     t.add_column("count / 数量", justify="right")
@@ -358,6 +364,7 @@ _HEADERS = {
 
 
 def _open_nonempty(store: Path | None, wait: float | None = None) -> Store:
+    from nqpf.data.store import Store
     st = Store(store, wait=wait)
     try:
         empty = st.is_empty()
@@ -453,6 +460,7 @@ def show(
 
     On screen: regions x years, as in the yearbooks. CSV: years x regions (region codes).
     """
+    import pandas as pd
     st = _open_nonempty(store)
     ys = _parse_years(years)
     try:
@@ -539,6 +547,7 @@ def regions(
     csv: CsvOpt = None,
 ) -> None:
     """The region registry: codes, names, aliases and groupings / 地区代码、名称与分组."""
+    import pandas as pd
     try:
         names = [REGISTRY.load_groups(g) for g in groups or []]
     except (NqpfError, OSError) as exc:
@@ -574,6 +583,7 @@ def verify(store: StoreOpt = None, wait: WaitOpt = None) -> None:
     invariants (each import whole, every value traced to an import and a catalog entry).
     Exit code 0 when the store is sound, 2 when it is damaged.
     """
+    from nqpf.data.store import Store
     st = Store(store, wait=wait)
     with _guard("Cannot verify the store / 无法检查数据库"):
         rep = st.verify()

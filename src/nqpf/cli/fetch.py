@@ -11,17 +11,18 @@ Commands of :data:`app`:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from nqpf.data.batch import ImportBatch
-from nqpf.data.fetch import FetchOptions, fetch, load_manifest, parse_years
 from nqpf.errors import NqpfError
 from nqpf.settings import default_store_path
+
+if TYPE_CHECKING:
+    from nqpf.data.batch import ImportBatch
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -47,6 +48,7 @@ def sources(
 
     列出公开数据来源（可下载的接口，以及随附数据的出处）。
     """
+    from nqpf.data.fetch import load_manifest
     try:
         man = load_manifest(manifest)
         if source is not None:
@@ -130,6 +132,7 @@ def get(
 
     从公开接口下载一个序列并导入数据库。
     """
+    from nqpf.data.fetch import FetchOptions, fetch, parse_years
     if offline and cache is None:
         raise _fail(ValueError("--offline needs --cache DIR / 离线模式需要指定 --cache"))
     try:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from nqpf.errors import NqpfError
-from nqpf.panel import Panel
+
+if TYPE_CHECKING:
+    from nqpf.panel import Panel
 
 
 def _err(message: str) -> typer.Exit:
