@@ -8,6 +8,7 @@ from nqpf.cli import data as _data
 from nqpf.cli import fetch as _fetch
 from nqpf.cli import innovation as _innovation
 from nqpf.cli import run as _run
+from nqpf.cli import serve as _serve
 
 app = typer.Typer(
     name="nqpf",
@@ -38,6 +39,7 @@ app.add_typer(_data.app, name="data", help="Import, list and inspect statistics 
 app.add_typer(_innovation.app, name="innovation", help="Innovation qualifier and text exposure / 创新认定与文本测度")
 app.command("run", help="Build the shipped indices and write outputs / 构建指数并输出结果")(_run.run)
 app.command("frameworks", help="List the shipped frameworks / 列出内置指标体系")(_run.frameworks)
+app.command("serve", help="Serve the API and dashboard / 启动接口与看板")(_serve.serve)
 
 
 def main() -> None:
