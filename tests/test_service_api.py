@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from service_support import FRAMEWORK, service_run
 
 from nqpf.api import AnalysisView, create_app, register_view
 from nqpf.api.analyses import VIEWS, dispersion, opportunity_matrix
 from nqpf.api.state import Catalog
+from service_support import FRAMEWORK, service_run
 
 FW = f"/api/v1/frameworks/{FRAMEWORK}"
 
@@ -219,7 +219,7 @@ def test_time_limit_and_no_stack_traces(run: tuple[Path, Path]) -> None:
     def boom(r: object) -> pd.DataFrame:
         raise RuntimeError("secret internals")
 
-    view = register_view(AnalysisView("boom", "Boom", "错误", boom))
+    register_view(AnalysisView("boom", "Boom", "错误", boom))
     try:
         c = TestClient(create_app(run[0]))
         r = c.get(f"{FW}/analyses/boom")
@@ -263,7 +263,7 @@ def test_pages_are_local_and_bilingual(client: TestClient) -> None:
     assert client.get("/static/../app.py").status_code == 404
     assert client.get("/", params={"lang": "fr"}).status_code == 422
     spec = client.get("/api/openapi.json").json()
-    assert f"/api/v1/frameworks/{{framework}}/scores" in spec["paths"] and "/api/v1/innovation/qualify" in spec["paths"]
+    assert "/api/v1/frameworks/{framework}/scores" in spec["paths"] and "/api/v1/innovation/qualify" in spec["paths"]
 
 
 def test_cli_serve_errors_are_one_line(tmp_path: Path) -> None:
@@ -279,6 +279,7 @@ def test_two_workers_serve_one_store(run: tuple[Path, Path]) -> None:
     import time
 
     import httpx
+
     from service_support import free_port
 
     port = free_port()

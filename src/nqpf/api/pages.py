@@ -53,6 +53,18 @@ def plotly_route() -> Response:
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
+_EMPTY_TOPOLOGY = (b'{"type":"Topology","arcs":[],"objects":{' + b",".join(
+    b'"%s":{"type":"GeometryCollection","geometries":[]}' % k
+    for k in (b"coastlines", b"land", b"ocean", b"lakes", b"rivers", b"countries", b"subunits")) + b"}}")
+
+
+@router.get("/static/topojson/{name}")
+def topojson_route(name: Annotated[str, Path(pattern=r"^[a-z-]+_(110|50)m\.json$")]) -> Response:
+    """An empty base map for plotly.js (it would fetch its world outline from a CDN): the
+    dashboard draws its own province polygons and boundary lines."""
+    return Response(_EMPTY_TOPOLOGY, media_type="application/json", headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/static/{name}")
 def static_route(name: Annotated[str, Path(max_length=32)]) -> Response:
     if name not in _STATIC:

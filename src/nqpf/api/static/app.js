@@ -71,7 +71,7 @@
     const body = rows.map((r) => `<tr>${cols.map((c) => `<td class="${c.cls || (c.num ? "num" : "")}">${c.html ? c.html(r) : esc(c.get ? c.get(r) : r[c.key])}</td>`).join("")}</tr>`).join("");
     return `<div class="scroll"><table id="${id || ""}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
   }
-  const PCONF = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
+  const PCONF = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"], topojsonURL: "/static/topojson/" };
   function plot(id, traces, layout) {
     const el = document.getElementById(id);
     const base = { margin: { l: 40, r: 10, t: 30, b: 40 }, font: { family: getComputedStyle(body).fontFamily }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
@@ -94,7 +94,7 @@
   }
 
   // -- map and ranking -----------------------------------------------------------------------
-  const SMALL = { "110000": [112.2, 43.2], "120000": [123.0, 40.6], "310000": [125.6, 30.2] };
+  const SMALL = { "110000": [112.2, 43.2], "120000": [123.0, 40.6], "310000": [124.0, 33.6] };
   let GEO = null;
   async function pageMap() {
     const info = await framework();
@@ -152,10 +152,12 @@
       { type: "scattergeo", lon: cl.lon, lat: cl.lat, mode: "lines", line: { color: "#333", width: 1 }, hoverinfo: "skip", showlegend: false, geo: "geo" },
       { type: "scattergeo", lon: lab.lon, lat: lab.lat, text: lab.text, mode: "text", textfont: { size: 11, color: "#111" }, textposition: "middle right", hoverinfo: "skip", showlegend: false, geo: "geo", name: "callouts" },
       chor("geo2", false), other("geo2"), lines("geo2")];
-    const g = { visible: false, projection: { type: "mercator" }, showland: false, bgcolor: "rgba(0,0,0,0)" };
+    // every base layer off: plotly.js then never fetches its world topojson (from a CDN)
+    const g = { projection: { type: "mercator" }, showland: false, showocean: false, showlakes: false, showrivers: false,
+      showcountries: false, showsubunits: false, showcoastlines: false, showframe: false, bgcolor: "rgba(0,0,0,0)" };
     plot("map", traces, {
       title: { text: title, font: { size: 14 } }, height: window.innerWidth < 700 ? 380 : 540, margin: { l: 0, r: 0, t: 36, b: 0 }, showlegend: false,
-      geo: Object.assign({}, g, { domain: { x: [0, 1], y: [0, 1] }, lonaxis: { range: [73, 136] }, lataxis: { range: [17.5, 54] } }),
+      geo: Object.assign({}, g, { domain: { x: [0, 1], y: [0, 1] }, lonaxis: { range: [73, 136] }, lataxis: { range: [17.5, 54.5] } }),
       geo2: Object.assign({}, g, { domain: { x: [0.8, 1], y: [0, 0.3] }, lonaxis: { range: [106, 124] }, lataxis: { range: [2.5, 24.5] }, bgcolor: "#fff", showframe: true, framecolor: "#999" }),
       annotations: [{ text: ZH ? "南海诸岛" : "South China Sea", x: 0.9, y: 0.31, xref: "paper", yref: "paper", showarrow: false, font: { size: 10 } }],
     });
