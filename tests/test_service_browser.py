@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
+
 from service_support import ARTIFACTS, FRAMEWORK, live_server, service_run
 
 CHROMIUM = Path("/usr/bin/chromium")
