@@ -55,6 +55,7 @@ def create_app(run_dir: str | Path, store_path: str | Path | None = None, *, all
     app.state.catalog = cat
     app.state.allow_writes = allow_writes
     app.state.token = token
+    app.state.response_cache = routes_index.FastCache()
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:

@@ -54,8 +54,6 @@ class FastCache:
         return resp
 
 
-_cache = FastCache()
-
 
 @router.get("/frameworks", summary="Frameworks with a run, their versions and years / 指标体系")
 def frameworks(cat: Cat, page: Annotated[Page, Depends()]) -> Response:
@@ -85,11 +83,12 @@ def framework_detail(framework: FrameworkId, cat: Cat) -> Response:
 
 
 @router.get("/frameworks/{framework}/scores", summary="Index scores by node, year and region / 指数得分")
-def scores(framework: FrameworkId, cat: Cat, page: Annotated[Page, Depends()], node: NodeQ = None,
+def scores(framework: FrameworkId, cat: Cat, request: Request, page: Annotated[Page, Depends()], node: NodeQ = None,
            year: YearQ = None, region: RegionQ = None,
            all_years: Annotated[bool, Query(description="every year (ignores year)")] = False) -> Response:
     key = ("scores", framework, node, year, region, all_years, page.limit, page.offset, page.format)
-    hit = _cache.get(key)
+    cache: FastCache = request.app.state.response_cache
+    hit = cache.get(key)
     if hit is not None:
         return hit
     run = cat.run(framework)
@@ -101,7 +100,7 @@ def scores(framework: FrameworkId, cat: Cat, page: Annotated[Page, Depends()], n
     if region is not None:
         df = df[df["region_code"] == resolve_region(region)]
     meta = {"framework": framework, "node": nd, "year": None if all_years else run.check_year(year)}
-    return _cache.put(key, table_response(df, page, f"scores_{framework}_{nd}", meta))
+    return cache.put(key, table_response(df, page, f"scores_{framework}_{nd}", meta))
 
 
 @router.get("/frameworks/{framework}/ranks", summary="Ranks with their uncertainty when analysed / 排名及其不确定性")
