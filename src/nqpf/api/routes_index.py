@@ -127,11 +127,16 @@ def ranks(framework: FrameworkId, cat: Cat, page: Annotated[Page, Depends()], no
 
 
 @router.get("/frameworks/{framework}/profiles/{region}", summary="A province profile / 省份画像")
-def profile_route(framework: FrameworkId, cat: Cat,
+def profile_route(framework: FrameworkId, cat: Cat, request: Request,
                   region: Annotated[str, Path(max_length=64, description="province code or name")],
                   year: YearQ = None) -> Response:
+    cache: FastCache = request.app.state.response_cache
+    key = ("profile", framework, region, year)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
     p = profile(cat.run(framework), region, year)
-    return Response(json_bytes(p.to_dict()), media_type="application/json")
+    return cache.put(key, Response(json_bytes(p.to_dict()), media_type="application/json"))
 
 
 @router.get("/frameworks/{framework}/compare", summary="Compare 2-4 provinces / 省份对比")
