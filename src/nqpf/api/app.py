@@ -81,7 +81,34 @@ def create_app(run_dir: str | Path, store_path: str | Path | None = None, *, all
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
     app.add_middleware(Guard, max_body=max_body, max_seconds=max_seconds)
+    _document_choices(app, cat)
     return app
+
+
+def _document_choices(app: FastAPI, cat: Catalog) -> None:
+    """The OpenAPI schema names the frameworks this server holds (an enum) and the years they
+    cover, so clients and schema-driven testers see the valid values."""
+    from fastapi.openapi.utils import get_openapi
+
+    years = sorted({y for f in cat.ids for y in cat.run(f).years})
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            for item in doc.get("paths", {}).values():
+                for op in item.values():
+                    for par in op.get("parameters", []) if isinstance(op, dict) else []:
+                        sch = par.get("schema", {})
+                        if par.get("name") == "framework" and par.get("in") == "path" and cat.ids:
+                            sch["enum"] = list(cat.ids)
+                        elif par.get("name") == "year" and years:
+                            for alt in sch.get("anyOf", [sch]):
+                                if alt.get("type") == "integer":
+                                    alt["minimum"], alt["maximum"] = years[0], years[-1]
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:
