@@ -1,0 +1,62 @@
+"""Shared by the service tests: one real run folder per test session, and a live server.
+
+The run is built once (``services.run_job`` on a temporary store importing the real
+``../shared/data/panel`` and ``raw`` folders) and reused by every service test module.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+FRAMEWORK = "nqpf-three-elements"
+_BUILT: dict[str, Path] = {}
+_LOCK = threading.Lock()
+
+
+def service_run(data_dir: Path) -> tuple[Path, Path]:
+    """``(run_dir, store_path)`` of the session's real run of :data:`FRAMEWORK` (built on first use)."""
+    with _LOCK:
+        if "run" not in _BUILT:
+            from nqpf import services
+            from nqpf.data.store import Store
+
+            base = Path(tempfile.mkdtemp(prefix="nqpf-service-"))
+            store = Store(base / "store.duckdb")
+            services.run_job(store, frameworks=[FRAMEWORK], out=base / "run", html=False, data=data_dir)
+            _BUILT["run"], _BUILT["store"] = base / "run", store.path
+        return _BUILT["run"], _BUILT["store"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(app: object) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields the base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    th = threading.Thread(target=server.run, daemon=True)
+    th.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        th.join(10)
+
+
+ARTIFACTS = Path(os.environ.get("NQPF_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
