@@ -144,9 +144,9 @@ def test_ranks_read_rank_uncertainty_when_present(run: tuple[Path, Path], tmp_pa
     sc = pd.read_csv(dst / FRAMEWORK / "scores.csv", dtype={"region_code": str})
     sc = sc[(sc["year"] == 2019) & (sc["node"] == "nqpf_index")]
     (dst / FRAMEWORK / "robustness").mkdir()
-    pd.DataFrame({"region_code": sc["region_code"], "year": 2019, "node": "nqpf_index", "rank_median": sc["rank"],
+    pd.DataFrame({"region_code": sc["region_code"], "year": 2019, "node": "nqpf_index", "median_rank": sc["rank"],
                   "rank_p05": (sc["rank"] - 1).clip(lower=1), "rank_p95": sc["rank"] + 2}).to_csv(
-        dst / FRAMEWORK / "robustness" / "ranks.csv", index=False)
+        dst / FRAMEWORK / "robustness" / "rank_uncertainty.csv", index=False)
     c = TestClient(create_app(dst))
     r = c.get(f"{FW}/ranks", params={"year": 2019}).json()
     assert r["meta"]["uncertainty"] is True and r["items"][0]["rank_p95"] == 3

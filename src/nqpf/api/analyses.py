@@ -126,8 +126,11 @@ def opportunity_matrix(scores: pd.DataFrame, node: str) -> pd.DataFrame:
 
 
 def _uncertainty(run: Run) -> pd.DataFrame | None:
-    df = read_csvs(run, "robustness")
-    if df is None or not {"region_code", "year", "node", "rank_median", "rank_p05", "rank_p95"} <= set(df.columns):
+    path = run.folder / "robustness" / "rank_uncertainty.csv"  # written by nqpf.robustness.run_robustness
+    if not path.is_file():
+        return None
+    df = pd.read_csv(path, dtype={"region_code": str}).rename(columns={"median_rank": "rank_median"})
+    if not {"region_code", "year", "node", "rank_median", "rank_p05", "rank_p95"} <= set(df.columns):
         return None
     return df
 
