@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from nqpf.runs import write_run as write_result
 from typer.testing import CliRunner
 
 from nqpf.cli import app
 from nqpf.index.build import build_index
 from nqpf.panel import Panel
+from nqpf.runs import write_run as write_result
 
 runner = CliRunner()
 
