@@ -282,3 +282,23 @@ def test_panel_regions_are_never_dropped_and_registry_is_not_shared(panel: Panel
     assert named.ranking().set_index("region_code").loc["340100", "region_en"] == "Hefei"
     assert "340100" not in REGISTRY  # the shared registry was not changed
     assert isinstance(named.registry, RegionRegistry)
+
+
+def test_a_user_region_table_names_city_regions(panel: Panel, tmp_path: Path) -> None:
+    # fixture: Hefei's code carrying Anhui's real provincial values (relabelled, not statistics)
+    table = tmp_path / "cities.csv"
+    table.write_text("code,name_zh,name_en,level,parent\n340100,合肥,Hefei,city,340000\n", encoding="utf-8")
+    reg = REGISTRY.copy()
+    assert reg.load_table(table) == ["340100"]
+    obs = panel.observations
+    big = Panel(pd.concat([obs, obs[obs.region_code == "340000"].assign(region_code="340100")]), panel.catalog)
+    res = build_index("nqpf-three-elements@1.0", big, registry=reg)
+    row = res.ranking().set_index("region_code").loc["340100"]
+    assert row["region_zh"] == "合肥" and row["score"] == res.ranking().set_index("region_code").loc["340000", "score"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name_zh,name_en\n3401,合肥,Hefei\n", encoding="utf-8")
+    from nqpf.errors import UnknownRegionError
+
+    with pytest.raises(UnknownRegionError, match=r"bad.csv, line 2\] code must be six digits"):
+        REGISTRY.copy().load_table(bad)
+    assert "340100" not in REGISTRY

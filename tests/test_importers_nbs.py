@@ -303,3 +303,11 @@ def test_xls_export_fixture(tmp_path: Path) -> None:
     assert np.isnan(obs.loc[("120000", 2023), "value"])  # blank stays missing, never zero
     assert batch.variables.iloc[0]["variable"] == "nbs_gdp"
     assert batch.variables.iloc[0]["unit"] == "100 million yuan"
+
+
+def test_header_whose_columns_repeat_the_row_dimension_is_a_clear_error(tmp_path: Path) -> None:
+    # found by the fuzz test: region rows under region columns used to raise KeyError('year')
+    p = tmp_path / "x.csv"
+    p.write_text("数据库：分省年度数据\n指标：地区生产总值(亿元)\n时间：最近20年\n地区,北京\n北京\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"line 4\] not a recognisable NBS export: the header row's columns are regions"):
+        read_file(p)

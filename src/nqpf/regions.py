@@ -264,6 +264,39 @@ class RegionRegistry:
                 return g
         return None
 
+    def load_table(self, path: str | Path) -> list[str]:
+        """Add regions from a CSV table (prefecture cities, counties, or any units of your own).
+
+        Columns: ``code`` (six digits), ``name_zh``, ``name_en``, and optionally ``full_zh``,
+        ``level`` (default ``city``), ``parent`` (a code) and ``aliases`` (``;``-separated).
+        Returns the codes added. Load into a copy (``REGISTRY.copy()``) and pass it on
+        (``build_index(..., registry=reg)``): the shared registry is never changed.
+        """
+        import csv
+
+        p = Path(path)
+        try:
+            with p.open(encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UnknownRegionError(f"cannot read the region table: {exc}", file=str(p)) from None
+        need = {"code", "name_zh", "name_en"}
+        if not rows or not need <= set(rows[0]):
+            raise UnknownRegionError(f"a region table needs the columns {', '.join(sorted(need))}", file=str(p))
+        added = []
+        for i, row in enumerate(rows, start=2):
+            code = (row.get("code") or "").strip()
+            if not re.fullmatch(r"\d{6}", code):
+                raise UnknownRegionError(f"code must be six digits (GB/T 2260), got {code!r}", file=str(p), line=i)
+            parent = (row.get("parent") or "").strip() or None
+            if parent is not None and parent not in self and parent not in {r.get("code") for r in rows}:
+                raise UnknownRegionError(f"parent {parent!r} of {code} is not a known region", file=str(p), line=i)
+            aliases = tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
+            self.add(Region(code, row["name_zh"].strip(), row["name_en"].strip(), (row.get("full_zh") or "").strip(),
+                            level=(row.get("level") or "city").strip(), parent=parent, aliases=aliases))
+            added.append(code)
+        return added
+
     def load_groups(self, path: str | Path, grouping: str | None = None) -> str:
         """Load a user-defined grouping from CSV (``region,group[,group_zh]``) or YAML.
 

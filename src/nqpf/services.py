@@ -170,7 +170,8 @@ def _escape(text: str) -> str:
 
 def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapping[str, Any] | None = None,
             out: str | Path = "nqpf-output", html: bool = True, data: str | Path | None = None,
-            robustness: int = 0, seed: int = 0, analyses: bool = True, log: Callable[[str], None] | None = None,
+            robustness: int = 0, seed: int = 0, analyses: bool = True, regions_table: str | Path | None = None,
+            log: Callable[[str], None] | None = None,
             on_result: Callable[[IndexResult, dict[str, Path]], None] | None = None) -> JobOutput:
     """The main job: import if the store is empty, build each framework, write run folders
     (with ``analyses``, the summary shows the regional analyses; with ``robustness`` > 0, also the rank
@@ -185,11 +186,19 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     job = JobOutput()
     job.import_report = ensure_data(store, data, log)
     panel = store.panel()
+    registry = None
+    if regions_table is not None:  # the user's own regions (cities, counties), in a copy of the registry
+        from nqpf.regions import REGISTRY
+
+        registry = REGISTRY.copy()
+        added = registry.load_table(regions_table)
+        if log:
+            log(f"{len(added)} regions from {regions_table}")
     ids = list(frameworks or list_frameworks())
     out.mkdir(parents=True, exist_ok=True)
     entries = []
     for fid in ids:
-        result = build(fid, panel, spec)
+        result = build(fid, panel, spec, registry=registry)
         sections = regional_sections(result) if html and analyses else []
         if robustness > 0:
             sections += robustness_sections(result, out / result.framework.id, robustness, seed, log)

@@ -549,16 +549,17 @@ def regions(
     """The region registry: codes, names, aliases and groupings / 地区代码、名称与分组."""
     import pandas as pd
     try:
-        names = [REGISTRY.load_groups(g) for g in groups or []]
+        reg = REGISTRY.copy()  # user groupings never change the shared registry
+        names = [reg.load_groups(g) for g in groups or []]
     except (NqpfError, OSError) as exc:
         raise _fail(exc, "Cannot read the grouping / 无法读取分组文件") from None
     groupings = ["nbs4", "belt3", *names]
     rows = []
-    for r in REGISTRY.provinces():
+    for r in reg.provinces():
         row: dict[str, Any] = {"region_code": r.code, "name_en": r.name_en, "name_zh": r.name_zh,
                                "full_zh": r.full_zh}
         for g in groupings:
-            grp = REGISTRY.group_of(r.code, g)
+            grp = reg.group_of(r.code, g)
             row[g] = f"{grp.name_en} {grp.name_zh}" if grp else ""
         row["aliases"] = "; ".join(r.aliases)
         rows.append(row)

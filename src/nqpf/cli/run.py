@@ -31,6 +31,7 @@ def run(
     robustness: Annotated[int, typer.Option(help="Also run N Monte Carlo draws of rank uncertainty and Sobol sensitivity / 稳健性抽样次数")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the robustness draws / 随机种子")] = 0,
     analyses: Annotated[bool, typer.Option(help="Show regional analyses in the summary / 摘要中包含区域分析")] = True,
+    regions: Annotated[Path | None, typer.Option("--regions", help="CSV table of your own regions (code, name_zh, name_en, level, parent) / 自定义地区表")] = None,
 ) -> None:
     """Build the shipped indices on the stored panel and write scores, weights, coherence and HTML."""
     from nqpf import services
@@ -57,7 +58,7 @@ def run(
             if robustness < 0:
                 fail(f"--robustness must be a number of draws >= 0, got {robustness}")
             job = services.run_job(
-                st, frameworks=framework, spec=spec, out=out, html=html, data=data, robustness=robustness, seed=seed, analyses=analyses,
+                st, frameworks=framework, spec=spec, out=out, html=html, data=data, robustness=robustness, seed=seed, analyses=analyses, regions_table=regions,
                 log=lambda text: console.print(f"[bold]Importing / 导入[/] {_esc(text)}"),
                 on_result=_print_result,
             )

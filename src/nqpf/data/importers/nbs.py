@@ -252,6 +252,10 @@ def _parse_table(
         ncol -= 1
     labels = labels[:ncol]
     col_dim = _column_dimension(labels, row_dim)
+    if col_dim == row_dim:
+        raise ValidationError(
+            f"not a recognisable NBS export: the header row's columns are {col_dim}s like its rows; "
+            "columns must be years, regions or indicators other than the rows'", file=where, line=header_i + 1)
     fixed_dim = ({"region", "indicator", "year"} - {row_dim, col_dim}).pop()
     if fixed_dim not in meta:
         raise ValidationError(
