@@ -32,8 +32,19 @@ def test_fe_matches_linearmodels_and_statsmodels_dummies(indices) -> None:
     ours = TwoWayFE("hqd_index", ["nqpf", "gov_size", "ln_population"]).fit(d)
     lm = PanelOLS(d["hqd_index"], d[["nqpf", "gov_size", "ln_population"]], entity_effects=True,
                   time_effects=True).fit(cov_type="clustered", cluster_entity=True, debiased=True, group_debias=True)
-    np.testing.assert_allclose(ours.params, lm.params, rtol=1e-10)
-    np.testing.assert_allclose(ours.std_errors, lm.std_errors, rtol=1e-10)
+    np.testing.assert_allclose(ours.params, lm.params, rtol=1e-8)
+    np.testing.assert_allclose(ours.std_errors, lm.std_errors, rtol=1e-8)
+    np.testing.assert_allclose(ours.pvalues, lm.pvalues, rtol=1e-6)
+    np.testing.assert_allclose(ours.rsquared_within, lm.rsquared, rtol=1e-8)
+    via_lm = TwoWayFE("hqd_index", ["nqpf", "gov_size", "ln_population"], engine="linearmodels").fit(d)
+    np.testing.assert_allclose(via_lm.std_errors, lm.std_errors, rtol=1e-12)
+    # an unbalanced sample (municipalities' early years dropped) still matches
+    ub = d.drop(index=[("110000", 2010), ("110000", 2011), ("500000", 2015)])
+    lm_ub = PanelOLS(ub["hqd_index"], ub[["nqpf"]], entity_effects=True, time_effects=True).fit(
+        cov_type="clustered", cluster_entity=True, debiased=True, group_debias=True)
+    ours_ub = TwoWayFE("hqd_index", ["nqpf"]).fit(ub)
+    np.testing.assert_allclose(ours_ub.params, lm_ub.params, rtol=1e-8)
+    np.testing.assert_allclose(ours_ub.std_errors, lm_ub.std_errors, rtol=1e-8)
     # dummy-variable regression: same slopes; cluster SEs with G/(G-1)(N-1)/(N-K), K with dummies
     flat = d.reset_index()
     dummies = pd.get_dummies(flat[["region_code", "year"]].astype(str), drop_first=True, dtype=float)
