@@ -76,18 +76,13 @@ def linprog_distance_task(task: tuple[str, np.ndarray, np.ndarray, np.ndarray | 
     return out
 
 
-def _tasks(kind: str, cube: dict[str, np.ndarray], t0: int, t1: int, chunk: int) -> list[tuple[Any, ...]]:
-    """The four distance-function batches of a year pair, evaluated units split in chunks."""
-    X, Y, B = cube["X"], cube["Y"], cube.get("B")
-    out = []
-    n = X.shape[2]
-    for ref in (t0, t1):
-        for ev in (t0, t1):
-            for a in range(0, n, chunk):
-                sl = slice(a, min(n, a + chunk))
-                out.append((kind, X[ref], Y[ref], None if B is None else B[ref],
-                            X[ev][:, sl], Y[ev][:, sl], None if B is None else B[ev][:, sl]))
-    return out
+def _batch(kind: str, Xr: np.ndarray, Yr: np.ndarray, Br: np.ndarray | None, Xe: np.ndarray, Ye: np.ndarray,
+           Be: np.ndarray | None, chunk: int) -> list[tuple[Any, ...]]:
+    """Distance programs of the evaluated points (columns of Xe, Ye, Be) against one reference
+    technology, split into tasks of at most ``chunk`` points."""
+    n = Xe.shape[1]
+    return [(kind, Xr, Yr, Br, Xe[:, a:a + chunk], Ye[:, a:a + chunk], None if Be is None else Be[:, a:a + chunk])
+            for a in range(0, n, chunk)]
 
 
 def run_tasks(tasks: Sequence[tuple[Any, ...]], backend: str = "highs", workers: int = 2,
@@ -153,6 +148,13 @@ class Malmquist:
     ``B (T, k, n)`` (undesirable outputs, Luenberger only). ``backend``: ``"highs"``
     (serial, HiGHS model reuse), ``"linprog"`` (scipy per program; Malmquist only) or
     ``"dask"`` (``workers`` processes). ``chunk``: evaluated units per task.
+
+    Each year's own-period distances are solved once (they enter two pairs). With ``prune``
+    (Malmquist only) the cross-period programs use as reference set only the units efficient in
+    their own year: under constant returns and free disposability a unit with D^t < 1 is
+    dominated by a combination of the others, so dropping it leaves the technology, and every
+    distance, unchanged (the frontier pre-processing of Dulá and Thrall 2001). The directional
+    programs of the Luenberger index (bads weakly disposable) are never pruned.
     """
 
     measure: Index = "malmquist"
@@ -160,6 +162,7 @@ class Malmquist:
     workers: int = 2
     chunk: int = 500
     client: Any = None
+    prune: bool = True
 
     def fit(self, X: np.ndarray, Y: np.ndarray, B: np.ndarray | None = None,
             years: Sequence[int] | None = None, units: Sequence[str] | None = None) -> MalmquistResult:
@@ -177,16 +180,41 @@ class Malmquist:
             raise ValidationError("a productivity index needs at least two years")
         yrs = list(years) if years is not None else list(range(T))
         names = [str(u) for u in units] if units is not None else [str(i) for i in range(n)]
-        cube = {"X": X, "Y": Y} | ({"B": np.asarray(B, float)} if B is not None else {})
-        tasks = [t for p in range(T - 1) for t in _tasks(kind, cube, p, p + 1, self.chunk)]
-        results = run_tasks(tasks, self.backend, self.workers, self.client)
-        per_pair = len(tasks) // (T - 1)
+        Bc = np.asarray(B, float) if B is not None else None
+
+        def bt(t: int) -> np.ndarray | None:
+            return None if Bc is None else Bc[t]
+
+        own_client = self.backend == "dask" and self.client is None
+        client = self.client
+        if own_client:
+            from nqpf.productivity.dask_backend import start_cluster
+
+            client = start_cluster(self.workers)
+        try:
+            own = self._run([_batch(kind, X[t], Y[t], bt(t), X[t], Y[t], bt(t), self.chunk) for t in range(T)], client)
+            prune = self.prune and kind == "m"
+            keep = [own[t] >= 1 - 1e-6 if prune else np.ones(n, bool) for t in range(T)]
+            if prune:
+                for t in range(T):
+                    keep[t] |= ~np.isfinite(own[t])  # never drop a unit whose own program failed
+            cross_b = []
+            for p in range(T - 1):
+                k0, k1 = keep[p], keep[p + 1]
+                cross_b.append(_batch(kind, X[p][:, k0], Y[p][:, k0], None if Bc is None else Bc[p][:, k0],
+                                      X[p + 1], Y[p + 1], bt(p + 1), self.chunk))
+                cross_b.append(_batch(kind, X[p + 1][:, k1], Y[p + 1][:, k1], None if Bc is None else Bc[p + 1][:, k1],
+                                      X[p], Y[p], bt(p), self.chunk))
+            cross = self._run(cross_b, client)
+        finally:
+            if own_client and client is not None:
+                cluster = client.cluster
+                client.close()
+                cluster.close()
+        n_programs = T * n + 2 * (T - 1) * n
         idx, ec, tc, rows, bad = {}, {}, {}, [], []
         for p in range(T - 1):
-            flat = results[p * per_pair:(p + 1) * per_pair]
-            q = len(flat) // 4
-            d = [np.concatenate(flat[i * q:(i + 1) * q]) for i in range(4)]
-            d_tt, d_t1, d1_t, d1_t1 = d  # ref t: eval t, t+1; ref t+1: eval t, t+1
+            d_tt, d_t1, d1_t, d1_t1 = own[p], cross[2 * p], cross[2 * p + 1], own[p + 1]
             with np.errstate(divide="ignore", invalid="ignore"):
                 if kind == "m":
                     m_ = np.sqrt(d_t1 / d_tt * d1_t1 / d1_t)
@@ -204,4 +232,15 @@ class Malmquist:
         return MalmquistResult(mk(idx), mk(ec), mk(tc), pd.concat(rows, ignore_index=True),
                                pd.DataFrame(bad, columns=["unit", "year"]),
                                {"measure": "Malmquist" if kind == "m" else "Malmquist-Luenberger",
-                                "backend": self.backend})
+                                "backend": self.backend, "programs": n_programs,
+                                "reference_units": [int(k.sum()) for k in keep]})
+
+    def _run(self, batches: list[list[tuple[Any, ...]]], client: Any) -> list[np.ndarray]:
+        """Solve a list of batches (one result array per batch) on the chosen backend."""
+        flat = [t for b in batches for t in b]
+        res = run_tasks(flat, self.backend, self.workers, client)
+        out, i = [], 0
+        for b in batches:
+            out.append(np.concatenate(res[i:i + len(b)]) if b else np.array([]))
+            i += len(b)
+        return out
