@@ -82,8 +82,17 @@ class RadialLP:
                  B: np.ndarray | None = None) -> None:
         import highspy
 
-        self.X, self.Y = np.atleast_2d(X), np.atleast_2d(Y)
-        self.B = np.atleast_2d(B) if B is not None else np.zeros((0, self.X.shape[1]))
+        X, Y = np.atleast_2d(X), np.atleast_2d(Y)
+        B = np.atleast_2d(B) if B is not None else np.zeros((0, X.shape[1]))
+
+        def unit(a: np.ndarray) -> np.ndarray:
+            mx = np.abs(a).max(axis=1) if a.shape[1] else np.ones(a.shape[0])
+            return np.where(mx > 0, mx, 1.0)
+
+        # every row rescaled to max 1 (scores are unit-free): without it, warm-started solves on
+        # raw data (capital ~1e6 next to labour ~1e2) can stop at a wrong vertex
+        self.sx, self.sy, self.sb = unit(X), unit(Y), unit(B)
+        self.X, self.Y, self.B = X / self.sx[:, None], Y / self.sy[:, None], B / self.sb[:, None]
         m, n = self.X.shape
         s, k = self.Y.shape[0], self.B.shape[0]
         self.kind, self.rts, self.n = kind, rts, n
@@ -117,6 +126,9 @@ class RadialLP:
         import highspy
 
         h, inf, m, s = self.h, self.inf, self.m, self.s
+        x, y = np.asarray(x, float) / self.sx, np.asarray(y, float) / self.sy
+        if b is not None:
+            b = np.asarray(b, float) / self.sb
         if self._excluded is not None and self._excluded != exclude:
             h.changeColBounds(1 + self._excluded, 0.0, inf)
         if exclude is not None:
