@@ -183,8 +183,8 @@ def dea_2019(dea_frame):
 
 @pytest.fixture(scope="module")
 def dea_cube(dea_frame):
-    d = dea_frame[dea_frame["year"].between(2016, 2019)].dropna()
-    regs = sorted(r for r, g in d.groupby("region_code") if len(g) == 4)
+    d = dea_frame[dea_frame["year"].between(2011, 2019)].dropna()
+    regs = sorted(r for r, g in d.groupby("region_code") if len(g) == 9)
     d = d.set_index(["year", "region_code"])
-    arr = np.stack([d.loc[y].loc[regs].to_numpy().T for y in range(2016, 2020)])
+    arr = np.stack([d.loc[y].loc[regs].to_numpy().T for y in range(2011, 2020)])
     return arr[:, :3], arr[:, 3:4], arr[:, 4:5], regs
