@@ -21,4 +21,6 @@ def real_panel() -> Panel:
     s.import_files([DATA / "panel"], progress=False)
     s.import_files([f for f in sorted((DATA / "extension").glob("*.csv")) if f.name != "variables.csv"],
                    progress=False)
+    # the NBS private-enterprise and self-employed count (raw export, not a bundle variable)
+    s.import_files([DATA / "raw" / "nbs_exports" / "nbs_private_individual_employment_2006_2019.csv"], progress=False)
     return s.panel()

@@ -77,3 +77,12 @@ def test_growth_accounting_identity_and_national_range() -> None:
     assert -0.01 < g < 0.04
     est = GrowthAccounting(capital_share="estimate").fit(real_panel())
     assert 0 < est.capital_share < 1 and est.capital_share_se > 0
+
+
+def test_broader_labour_lowers_the_residual() -> None:
+    p = real_panel()
+    urban = GrowthAccounting().fit(p)
+    broad = GrowthAccounting(labour=("employed_urban_units", "nbs_employed_private_individual")).fit(p)
+    assert (broad.labour_growth.loc[2014:2019].sum(axis=1) > urban.labour_growth.loc[2014:2019].sum(axis=1)).all()
+    assert broad.mean_national_growth(2010, 2019) < urban.mean_national_growth(2010, 2019)
+    assert -0.01 < broad.mean_national_growth(2010, 2019) < 0.04

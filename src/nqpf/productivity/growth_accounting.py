@@ -115,19 +115,24 @@ class GrowthAccountingResult:
 class GrowthAccounting:
     """Solow residual. ``capital_share``: a float in (0, 1) or ``"estimate"``; ``gdp_index``:
     the real GDP index variable; ``capital``: a :class:`PerpetualInventory` (default Zhang et
-    al. 2004 settings); ``labour_breaks``: years whose labour growth is left out."""
+    al. 2004 settings); ``labour_breaks``: years whose labour growth is left out; ``labour``:
+    the employment variables summed into L (default urban-unit employment, the only series
+    with every year; ``("employed_urban_units", "nbs_employed_private_individual")`` adds the
+    NBS private-enterprise and self-employed count, raw export to 2019)."""
 
     capital_share: float | str = 0.5
     gdp_index: str = "gdp_index_rev2025"
     capital: PerpetualInventory = field(default_factory=PerpetualInventory)
     labour_breaks: tuple[int, ...] = LABOUR_BREAKS
+    labour: tuple[str, ...] = ("employed_urban_units",)
 
     def fit(self, panel: Panel, regions: list[str] | None = None) -> GrowthAccountingResult:
         """Compute the residual on the real series in ``panel``."""
         cap = self.capital.fit(panel, regions)
         k = cap.stock
         y = real_gdp(panel, self.capital.base_year, self.gdp_index, list(k.columns))
-        lab = series(panel, "employed_urban_units", list(k.columns))
+        lab = sum((series(panel, v, list(k.columns)) for v in self.labour[1:]),
+                  series(panel, self.labour[0], list(k.columns)))
         years = sorted(set(k.index) & set(y.index) & set(lab.dropna(how="all").index))
         k, y, lab = k.loc[years], y.loc[years], lab.loc[years]
         if isinstance(self.capital_share, str):
