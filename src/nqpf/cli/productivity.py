@@ -55,6 +55,8 @@ def productivity(
         _fail(f"--backend must be highs, dask or linprog, got {backend!r}")
     if not 0 <= depreciation < 1:
         _fail(f"--depreciation must be in [0, 1), got {depreciation}")
+    if end <= start:
+        _fail(f"--end {end} must be after --start {start} (end year after start year)")
     try:
         panel = load_panel(store, data, console)
         pim = PerpetualInventory(depreciation=depreciation, growth=growth,
