@@ -11,6 +11,8 @@ from nqpf.cli import fetch as _fetch
 from nqpf.cli import innovation as _innovation
 from nqpf.cli import profile as _profile
 from nqpf.cli import robustness as _robustness
+from nqpf.cli import linkage as _linkage
+from nqpf.cli import productivity as _productivity
 from nqpf.cli import run as _run
 from nqpf.cli import serve as _serve
 
@@ -43,6 +45,8 @@ _data.app.command("check", help="Flag breaks, jumps, outliers, gaps and mixed vi
 app.add_typer(_data.app, name="data", help="Import, list and inspect statistics / 导入与查看数据")
 app.add_typer(_innovation.app, name="innovation", help="Innovation qualifier and text exposure / 创新认定与文本测度")
 app.add_typer(_analyze.app, name="analyze", help="Regional disparity, dynamics, convergence, spatial analysis / 区域分析")
+app.add_typer(_productivity.app, name="productivity", help="Capital stock, TFP, DEA, Malmquist / 资本存量、全要素生产率、DEA")
+app.add_typer(_linkage.app, name="linkage", help="Does NQPF raise high-quality development? / 新质生产力与高质量发展回归")
 app.command("run", help="Build the shipped indices and write outputs / 构建指数并输出结果")(_run.run)
 app.command("profile", help="Province profile: ranks, strengths, peers, priorities / 省份画像")(_profile.profile)
 app.command("scenario", help="What-if scenario on the frozen scale / 情景模拟")(_profile.scenario)
