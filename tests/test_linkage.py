@@ -20,7 +20,7 @@ def indices():
     from nqpf.index.build import build_index
 
     p = real_panel()
-    return build_index("nqpf-three-elements", p), build_index("hqd-four-channels", p), p
+    return build_index("nqpf-three-elements@1.0", p), build_index("hqd-four-channels@1.0", p), p
 
 
 def test_fe_matches_linearmodels_and_statsmodels_dummies(indices) -> None:

@@ -9,10 +9,10 @@ from nqpf.cli import check as _check
 from nqpf.cli import data as _data
 from nqpf.cli import fetch as _fetch
 from nqpf.cli import innovation as _innovation
-from nqpf.cli import profile as _profile
-from nqpf.cli import robustness as _robustness
 from nqpf.cli import linkage as _linkage
 from nqpf.cli import productivity as _productivity
+from nqpf.cli import profile as _profile
+from nqpf.cli import robustness as _robustness
 from nqpf.cli import run as _run
 from nqpf.cli import serve as _serve
 
