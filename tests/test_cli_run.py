@@ -153,7 +153,7 @@ def test_run_folder_holds_what_load_run_needs(run_out) -> None:
     assert w[w["node"].isin(res.indicators)]["effective_weight"].sum() == pytest.approx(1.0, abs=1e-5)
     html = (out / "nqpf-three-elements" / "summary.html").read_text(encoding="utf-8")
     assert "Weight in the index" in html and "Real data per year" in html
-    for div in ("nqpf-dagum", "nqpf-density", "nqpf-lisa", "nqpf-obstacles"):  # the regional analyses
+    for div in ("nqpf-dagum", "nqpf-density", "nqpf-lisa", "nqpf-obstacles", "nqpf-coupling"):  # regional analyses
         assert f"id=\"{div}\"" in html, div
 
 

@@ -162,6 +162,25 @@ def regional_sections(result: IndexResult) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def coupling_sections(result: IndexResult, other: IndexResult) -> list[tuple[str, str, str, str]]:
+    """The coupling coordination map of an NQPF index with the HQD index (common years)."""
+    from nqpf.regional import charts
+    from nqpf.regional.coupling import CouplingCoordination
+
+    try:
+        cc = CouplingCoordination({result.framework.id: result, other.framework.id: other})
+        fig = charts.coupling_map(cc)
+    except NqpfError as e:
+        return [("coupling", "Coupling with high-quality development", "与高质量发展的耦合协调",
+                 f"<p class='sub'>{_escape(str(e))}</p>")]
+    div = fig.to_html(div_id="nqpf-coupling", include_plotlyjs=False, full_html=False,
+                      config={"displaylogo": False, "responsive": True})
+    note = ("Coupling coordination degree D of this index with the high-quality development index, corrected "
+            "form (Wang Shujia et al. 2021), latest common year. / 与高质量发展指数的耦合协调度（修正公式）。")
+    return [("coupling", "Coupling with high-quality development", "与高质量发展的耦合协调",
+             f"<p class='sub'>{note}</p>{div}")]
+
+
 def _escape(text: str) -> str:
     import html
 
@@ -197,9 +216,12 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     ids = list(frameworks or list_frameworks())
     out.mkdir(parents=True, exist_ok=True)
     entries = []
-    for fid in ids:
-        result = build(fid, panel, spec, registry=registry)
+    results = [build(fid, panel, spec, registry=registry) for fid in ids]
+    hqd = next((r for r in results if r.framework.id.startswith("hqd")), None)
+    for result in results:
         sections = regional_sections(result) if html and analyses else []
+        if sections and hqd is not None and result is not hqd:
+            sections += coupling_sections(result, hqd)
         if robustness > 0:
             sections += robustness_sections(result, out / result.framework.id, robustness, seed, log)
         paths = write_run(result, out, html=html, extra_sections=sections)
