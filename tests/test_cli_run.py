@@ -56,6 +56,11 @@ def test_run_succeeds_and_writes_every_framework(run_out) -> None:
         assert tidy["region_code"].nunique() == 31
         meta = json.loads((folder / "spec.json").read_text(encoding="utf-8"))
         assert meta["framework"] == fid and len(meta["data_hash"]) == 64
+        # a clean store imports panel, raw and extension: the 2.0 indices reach 2023, no cell filled > 2 years
+        assert meta["framework_version"] == "2.0" and meta["years"][1] >= 2023, meta["years"]
+        imp = pd.read_csv(folder / "imputed.csv")
+        nearest = pd.concat([(imp["year"] - imp["from_year"]).abs(), (imp["to_year"] - imp["year"]).abs()], axis=1).min(axis=1)
+        assert (nearest <= 2).all()
         w = pd.read_csv(folder / "weights.csv")
         assert (w.groupby("parent")["weight"].sum() - 1).abs().max() < 1e-5  # csv keeps 6 decimals
 
