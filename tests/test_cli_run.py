@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nqpf.cli import app
+from nqpf.data.store import Store
 from nqpf.frameworks import list_frameworks
 from nqpf.index.build import TIDY_COLUMNS
 
@@ -176,3 +177,12 @@ def test_run_with_robustness_adds_rank_intervals_and_sobol(run_out, tmp_path: Pa
     assert "nqpf-rank-uncertainty" in html and "nqpf-sobol" in html
     bad = CliRunner().invoke(app, ["run", "--store", str(out.parent / "s.duckdb"), "--out", str(tmp_path), "--robustness", "-5"])
     assert bad.exit_code == 2 and "--robustness must be" in bad.output
+
+
+def test_a_store_without_the_extension_gets_a_hint(tmp_path: Path, data_dir: Path) -> None:
+    store = tmp_path / "old.duckdb"
+    with Store(store) as st:  # what an earlier nqpf imported: the panel alone
+        st.import_files([data_dir / "panel"], progress=False)
+    res = CliRunner().invoke(app, ["run", "--store", str(store), "--out", str(tmp_path / "o"), "--no-html"])
+    assert res.exit_code == 2
+    assert "the store lacks" in res.output and "--on-conflict newer" in res.output and "@1.0" in res.output

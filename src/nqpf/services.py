@@ -216,6 +216,17 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     ids = list(frameworks or list_frameworks())
     out.mkdir(parents=True, exist_ok=True)
     entries = []
+    have = set(panel.variables)
+    for fid in ids:  # a store filled by an older nqpf lacks the series the 2.0 frameworks read: say what to do
+        from nqpf.frameworks import load_framework
+
+        fw = load_framework(fid) if isinstance(fid, str | Path) else fid
+        missing = sorted(set(fw.variables()) - have)
+        if missing:
+            raise ServiceError(
+                f"{fw.id} v{fw.version} reads {len(missing)} variable(s) the store lacks ({', '.join(missing[:4])}"
+                f"{', ...' if len(missing) > 4 else ''}): import them (nqpf data import ../shared/data/extension "
+                f"--on-conflict newer) or choose an earlier version (-f {fw.id}@1.0)")
     results = [build(fid, panel, spec, registry=registry) for fid in ids]
     hqd = next((r for r in results if r.framework.id.startswith("hqd")), None)
     for result in results:
