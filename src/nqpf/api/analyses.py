@@ -100,7 +100,7 @@ def dynamics(scores: pd.DataFrame) -> pd.DataFrame:
     first, last = int(s["year"].min()), int(s["year"].max())
     a = s[s["year"] == first].set_index(["node", "region_code"])
     b = s[s["year"] == last].set_index(["node", "region_code"])
-    j = b[["region_en", "region_zh", "score", "rank"]].join(a[["score", "rank"]], rsuffix="_first", how="inner")
+    j = b[["region_en", "region_zh", "score", "rank"]].join(a[["score", "rank"]].add_suffix("_first"), how="inner")
     out = pd.DataFrame({
         "region_en": j["region_en"], "region_zh": j["region_zh"],
         "first_year": first, "latest_year": last,
