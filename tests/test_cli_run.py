@@ -186,3 +186,14 @@ def test_a_store_without_the_extension_gets_a_hint(tmp_path: Path, data_dir: Pat
     res = CliRunner().invoke(app, ["run", "--store", str(store), "--out", str(tmp_path / "o"), "--no-html"])
     assert res.exit_code == 2
     assert "the store lacks" in res.output and "--on-conflict newer" in res.output and "@1.0" in res.output
+
+
+def test_bad_region_table_and_limit_fail_before_any_import(tmp_path: Path) -> None:
+    store = tmp_path / "fresh.duckdb"
+    for args, message in ((["--regions", str(tmp_path / "nope.csv")], "cannot read the region table"),
+                          (["--max-extrapolation", "-3"], "max_extrapolation must be a number of years >= 0")):
+        res = CliRunner().invoke(app, ["run", "--store", str(store), "--out", str(tmp_path / "o"), "--no-html", *args])
+        assert res.exit_code == 2 and message in res.output, res.output
+    assert not store.exists()  # nothing was imported
+    res = CliRunner().invoke(app, ["frameworks", "--store", str(tmp_path / "none" / "x.duckdb")])
+    assert res.exit_code == 0 and not (tmp_path / "none").exists()  # a listing never creates a store

@@ -212,19 +212,9 @@ def load_run(path: str | Path) -> IndexResult:
     for name in STEP_NAMES:
         st = doc["stages"][name]
         stages[name] = Stage(name, _decode(st["params"], arrays), _decode(st["data"], arrays), list(st["notes"]))
-    _restore_types(stages)
     return IndexResult(framework=fw, spec=doc["spec"], panel=Panel(obs, catalog),
                        registry=_registry_with(doc["regions"]), stages=stages, notes=list(doc["notes"]),
                        created_at=datetime.fromisoformat(doc["created_at"]))
-
-
-def _restore_types(stages: dict[str, Stage]) -> None:
-    """JSON keeps lists; the steps use tuples where numpy needs them."""
-    for g in stages["normalise"].params["groups"]:
-        g["fitted"]["out_range"] = tuple(g["fitted"]["out_range"])
-    ideals = stages["aggregate"].params.get("topsis_ideal") or {}
-    for n, v in ideals.items():
-        ideals[n] = tuple(v)
 
 
 def rebuild_run(path: str | Path, panel: Panel) -> IndexResult:

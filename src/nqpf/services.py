@@ -47,7 +47,8 @@ def read_spec(spec_file: str | Path | None = None, **changes: Any) -> dict[str, 
     if spec_file is not None:
         p = Path(spec_file)
         if not p.is_file():
-            raise ServiceError(f"spec file {p} not found (give a YAML or JSON method spec)")
+            what = "is a folder" if p.is_dir() else "not found"
+            raise ServiceError(f"spec file {p} {what} (give a YAML or JSON method spec)")
         if p.suffix.lower() == ".json":
             try:
                 base = json.loads(p.read_text(encoding="utf-8"))
@@ -203,16 +204,16 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     if out.exists() and not out.is_dir():
         raise ServiceError(f"--out {out} is a file; give a folder to write the run into")
     job = JobOutput()
-    job.import_report = ensure_data(store, data, log)
-    panel = store.panel()
     registry = None
     if regions_table is not None:  # the user's own regions (cities, counties), in a copy of the registry
         from nqpf.regions import REGISTRY
 
         registry = REGISTRY.copy()
-        added = registry.load_table(regions_table)
+        added = registry.load_table(regions_table)  # read before any import: a bad table costs nothing
         if log:
             log(f"{len(added)} regions from {regions_table}")
+    job.import_report = ensure_data(store, data, log)
+    panel = store.panel()
     ids = list(frameworks or list_frameworks())
     out.mkdir(parents=True, exist_ok=True)
     entries = []

@@ -32,7 +32,7 @@ def _code(ch: str) -> str:
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
     """Print one line ``error / 错误: message`` and exit with ``code`` (2: a user's mistake)."""
-    one_line = "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    one_line = "; ".join(part.strip() for part in str(message).splitlines() if part.strip()).replace(":; ", ": ")
     console.print(f"[red]error / 错误:[/] {escape(one_line)}", soft_wrap=True)
     raise typer.Exit(code)
 

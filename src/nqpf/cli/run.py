@@ -73,10 +73,14 @@ def frameworks(
     """List the shipped frameworks with their version, indicators and the years the data allow."""
     from nqpf import services
     from nqpf.data.store import Store
+    from nqpf.settings import default_store_path
 
     with safe():
-        with Store(store) as st:
-            panel = None if st.is_empty() else st.panel()
+        path = store or default_store_path()
+        panel = None
+        if path.is_file():  # a listing never creates a store
+            with Store(path) as st:
+                panel = None if st.is_empty() else st.panel()
         tab = services.frameworks_table(panel)
     console.print("[bold]Shipped frameworks / 内置指标体系[/]")
     for r in tab.to_dict("records"):

@@ -219,6 +219,12 @@ def _loop_aggregate(vals: Sequence[np.ndarray], w: np.ndarray, method: str, p: f
             term = x
         num += np.where(valid, term, 0.0) * wc
         den += valid * wc
+    return _finish(num, den, method, p)
+
+
+def _finish(num: np.ndarray, den: np.ndarray, method: str, p: float | None) -> np.ndarray:
+    """Weighted mean of the transformed values, transformed back (exp, 1/p-th power); NaN where
+    no observed column carries weight."""
     with np.errstate(invalid="ignore", divide="ignore"):
         out = num / den
         if method == "geometric":
@@ -253,12 +259,5 @@ def _shared_aggregate(x: np.ndarray, w: np.ndarray, method: str, p: float | None
     wt = np.ascontiguousarray(w.T)  # (C, V)
     num = term.reshape(t * r, c) @ wt  # (T R, V)
     den = valid.reshape(t * r, c).astype(float) @ wt
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = num / den
-        if method == "geometric":
-            out = np.exp(out)
-        elif method == "generalized":
-            assert p is not None
-            out = out ** (1.0 / p)
-    out = np.where(den > 0, out, np.nan)
+    out = _finish(num, den, method, p)
     return np.ascontiguousarray(out.T).reshape(-1, t, r)

@@ -207,7 +207,7 @@ def impute_detail(
     if method == "linear+group_mean":
         # group means only for series with no value at all (as before the extrapolation limit)
         empty = np.all(missing, axis=-3, keepdims=True) & missing
-        gm = _group_mean(np.where(empty, np.nan, out), groups)
+        gm = _group_mean(out, groups)  # means over the filled cube; empty series are NaN in it
         fill = empty & np.isnan(out) & ~np.isnan(gm)
         out = np.where(fill, gm, out)
         kind = np.where(fill, KIND_GROUP_MEAN, kind)

@@ -141,6 +141,9 @@ def validate_spec(spec: Mapping[str, Any]) -> None:
         check(f"by_level[{depth}].", block)
     for node, block in (spec.get("by_node") or {}).items():
         check(f"by_node[{node}].", block)
+    lim = (spec.get("imputation") or {}).get("max_extrapolation")
+    if lim is not None and not (isinstance(lim, int | float) and not isinstance(lim, bool) and lim >= 0):
+        problems.append(f"imputation.max_extrapolation must be a number of years >= 0 (or null for no limit), got {lim!r}")
     out_range = (spec.get("normalisation") or {}).get("out_range")
     if out_range is not None and (len(out_range) != 2 or float(out_range[0]) >= float(out_range[1])):
         problems.append(f"normalisation.out_range must be [low, high] with low < high, got {out_range}")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from nqpf.errors import NqpfError
-from nqpf.frameworks import Framework, Indicator
+from nqpf.frameworks import Framework
 from nqpf.index import aggregate as agg
 from nqpf.index import impute as imp
 from nqpf.index import normalize as norm
@@ -566,6 +566,3 @@ def positive_rescale(spec: dict[str, Any], tree: Tree) -> str | None:
         return "normalisation rescaled to [1, 100] because geometric/harmonic aggregation needs values > 0"
     return None
 
-
-def indicator_units(framework: Framework) -> dict[str, str]:
-    return {i.id: i.unit for i in framework.indicators if isinstance(i, Indicator)}
