@@ -96,9 +96,23 @@ def _number_format(col: str, values: list[Any]) -> str | None:
     return "0.0000"
 
 
+def _exact_worksheet_class() -> type:
+    """An xlsxwriter worksheet that writes numbers as Python's shortest round-trip text (``repr``)
+    instead of xlsxwriter's 16 significant digits, so a 17-digit CSV value reads back equal."""
+    from xlsxwriter.worksheet import Worksheet
+
+    class ExactWorksheet(Worksheet):  # type: ignore[misc]
+        def _xml_number_element(self, number: float, attributes: Any = ()) -> None:
+            attr = "".join(f' {k}="{self._escape_attributes(v)}"' for k, v in attributes)
+            text = repr(float(number)) if isinstance(number, float) else str(number)
+            self.fh.write(f"<c{attr}><v>{text}</v></c>")
+
+    return ExactWorksheet
+
+
 def _sheet(wb: Any, name: str, header: list[str], rows: list[list[Any]], formats: list[str | None],
            styles: dict[str, Any]) -> None:
-    ws = wb.add_worksheet(name)
+    ws = wb.add_worksheet(name, worksheet_class=styles["worksheet_class"])
     for j, h in enumerate(header):
         sample = [h, *(r[j] for r in rows[:300])]
         ws.set_column(j, j, min(max(max(_width(v) for v in sample) + 2, 8), 60))
@@ -202,7 +216,8 @@ def write_workbook(run_dir: Path, path: Path, lang: str = "en") -> Path:
         styles = {"header": wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": f"#{_HEADER_FILL}",
                                            "bottom": 1, "valign": "vcenter"}),
                   "title": wb.add_format({"bold": True, "font_size": 14}), "bold": wb.add_format({"bold": True}),
-                  "wrap": wb.add_format({"text_wrap": True, "valign": "top"})}
+                  "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+                  "worksheet_class": _exact_worksheet_class()}
         _readme_sheet(wb, readme, styles)
         for name, header, rows in data:
             formats = [_number_format(h, [r[j] for r in rows]) for j, h in enumerate(header)]
