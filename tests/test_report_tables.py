@@ -202,12 +202,12 @@ def test_workbook_cells_equal_csv(run_dir: Path, workbook: Path, rel: str, sheet
 
 @pytest.fixture(scope="module")
 def small_run(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The run with one framework and no HTML/state files: quick to write and to load whole."""
+    """The run with one framework, no HTML and no long tables: quick to write and to load whole."""
     import shutil
 
     copy = tmp_path_factory.mktemp("small") / "run"
-    shutil.copytree(run_dir / FW, copy / FW, ignore=shutil.ignore_patterns("*.html", "*.npz", "*.parquet",
-                                                                          "obstacles_indicators.csv", "density.csv"))
+    shutil.copytree(run_dir / FW, copy / FW, ignore=shutil.ignore_patterns("*.html", "obstacles_indicators.csv",
+                                                                          "density.csv"))
     return copy
 
 
@@ -216,8 +216,10 @@ def test_workbook_formatting(small_run: Path, tmp_path: Path) -> None:
 
     import openpyxl
 
-    p = write_workbook(small_run, tmp_path / "small.xlsx")
+    seen: list[tuple[int, int, str]] = []
+    p = write_workbook(small_run, tmp_path / "small.xlsx", progress=lambda k, n, s: seen.append((k, n, s)))
     wb = openpyxl.load_workbook(p, read_only=True)
+    assert [s for _, _, s in seen] == wb.sheetnames[1:] and seen[-1][0] == seen[-1][1]
     idx = wb.sheetnames.index("NTE dagum_overall")
     ws = wb["NTE dagum_overall"]
     rows = list(ws.iter_rows(min_row=1, max_row=2))
@@ -363,6 +365,18 @@ def test_regression_stars_match_p(run_dir: Path, tex: Path) -> None:
             checked += 1
     assert checked == len(fe) and rows[-1] == ["N", *(str(n) for n in fe.groupby("dependent", sort=False)["nobs"].first())]
     assert fe.loc[fe["term"] == "nqpf", "p_value"].min() < 0.01  # NQPF significant for some outcome
+
+
+def test_latex_years_and_errors(small_run: Path, tmp_path: Path) -> None:
+    paths = write_latex_tables(small_run, tmp_path / "t", years=[2018, 2023])
+    text = (tmp_path / "t" / f"{FW}_index.tex").read_text(encoding="utf-8")
+    assert "Region & 2018 & 2023 & Rank 2023" in text and "selected years of 2016--2023: 2018, 2023" in text
+    assert paths[-1].name == "tables.tex" and not any("linkage" in p.name for p in paths)  # no linkage/ here
+    with pytest.raises(ReportTablesError, match="covers 2016-2023, not 2030"):
+        write_latex_tables(small_run, tmp_path / "u", years=[2019, 2030])
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ReportTablesError, match="is a file"):
+        write_latex_tables(small_run, tmp_path / "file")
 
 
 def test_latex_helpers_hand_cases() -> None:

@@ -159,18 +159,23 @@ def _years_shown(years: list[int], n: int = 5) -> list[int]:
 def _index_tex(fid: str, name: str, scores: pd.DataFrame, root: str, years: list[int] | None) -> str:
     s = scores[scores["node"] == root]
     all_years = sorted(int(y) for y in s["year"].unique())
-    shown = [y for y in (years or _years_shown(all_years)) if y in all_years]
-    if not shown:
-        raise ReportTablesError(f"{fid} has none of the years {years}; it covers {all_years[0]}-{all_years[-1]}")
+    shown = list(years) if years else _years_shown(all_years)
+    missing = [y for y in shown if y not in all_years]
+    if missing:
+        raise ReportTablesError(f"{fid} covers {all_years[0]}-{all_years[-1]}, not {', '.join(map(str, missing))}; "
+                                "choose years in that range")
     wide = s.pivot(index="region_code", columns="year", values="score")
     last = all_years[-1]
     rank = s[s["year"] == last].set_index("region_code")["rank"]
     names = s.drop_duplicates("region_code").set_index("region_code")["region_en"]
     body = [[tex_escape(names[c]), *(fmt_number(wide.loc[c, y], 3) for y in shown),
              str(int(rank[c])) if pd.notna(rank.get(c)) else ""] for c in sorted(wide.index)]
+    which = "all years" if len(shown) == len(all_years) else \
+        f"selected years of {all_years[0]}--{all_years[-1]}: {', '.join(map(str, shown))}"
     return _table(f"Index by region and year: {tex_escape(name)}", _label(fid, "index"),
                   "l" + "r" * (len(shown) + 1), ["Region", *(str(y) for y in shown), f"Rank {last}"], body,
-                  "Index scores on the scale of the run's normalisation; rank 1 = highest. Source: scores.csv.")
+                  f"Index scores on the scale of the run's normalisation ({which}); rank 1 = highest. "
+                  "Source: scores.csv.")
 
 
 def _dagum_tex(fid: str, name: str, o: pd.DataFrame) -> str:

@@ -161,12 +161,13 @@ def run_tables(run_dir: Path) -> list[RunTable]:
     for fw in framework_folders(run_dir):
         for p in sorted(fw.glob("*.csv"), key=_order):
             out.append(RunTable(p, fw.name, "", p.stem))
-        subs = sorted((d for d in fw.iterdir() if d.is_dir()),
+        subs = sorted((d for d in fw.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))),
                       key=lambda d: (SUBFOLDER_ORDER.index(d.name) if d.name in SUBFOLDER_ORDER else 99, d.name))
         for sub in subs:
             for p in sorted(sub.glob("*.csv"), key=_order):
                 out.append(RunTable(p, fw.name, sub.name, p.stem))
-    for sub in sorted(d for d in run_dir.iterdir() if d.is_dir() and not (d / "scores.csv").is_file()):
+    for sub in sorted(d for d in run_dir.iterdir()
+                      if d.is_dir() and not d.name.startswith((".", "_")) and not (d / "scores.csv").is_file()):
         for p in sorted(sub.glob("*.csv")):
             out.append(RunTable(p, "", sub.name, p.stem))
     return out

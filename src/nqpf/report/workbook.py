@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def _exact_worksheet_class() -> type:
     instead of xlsxwriter's 16 significant digits, so a 17-digit CSV value reads back equal."""
     from xlsxwriter.worksheet import Worksheet
 
-    class ExactWorksheet(Worksheet):  # type: ignore[misc]
+    class ExactWorksheet(Worksheet):
         def _xml_number_element(self, number: float, attributes: Any = ()) -> None:
             attr = "".join(f' {k}="{self._escape_attributes(v)}"' for k, v in attributes)
             text = repr(float(number)) if isinstance(number, float) else str(number)
@@ -180,10 +181,12 @@ def _readme_rows(run_dir: Path, tables: list[RunTable], names: list[str], counts
     return rows
 
 
-def write_workbook(run_dir: Path, path: Path, lang: str = "en") -> Path:
+def write_workbook(run_dir: Path, path: Path, lang: str = "en",
+                   progress: Callable[[int, int, str], None] | None = None) -> Path:
     """Write every table of the run folder ``run_dir`` into the Excel workbook ``path``.
 
     ``lang``: ``"en"`` or ``"zh"``, the language put first on the bilingual README sheet.
+    ``progress(done, total, sheet)`` is called after each sheet (for a progress bar).
     Returns ``path``. Raises :class:`~nqpf.report.run_tables.ReportTablesError` (one line) for a
     folder that is not a run, a bad ``lang`` or a path that cannot be written.
     """
@@ -219,9 +222,11 @@ def write_workbook(run_dir: Path, path: Path, lang: str = "en") -> Path:
                   "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
                   "worksheet_class": _exact_worksheet_class()}
         _readme_sheet(wb, readme, styles)
-        for name, header, rows in data:
+        for k, (name, header, rows) in enumerate(data, start=1):
             formats = [_number_format(h, [r[j] for r in rows]) for j, h in enumerate(header)]
             _sheet(wb, name, header, rows, formats, styles)
+            if progress is not None:
+                progress(k, len(data), name)
         wb.close()
     except OSError as e:
         raise ReportTablesError(f"cannot write {path}: {e.strerror or e}") from None
