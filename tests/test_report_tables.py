@@ -175,6 +175,7 @@ def test_workbook_has_one_sheet_per_csv(run_dir: Path, workbook: Path) -> None:
     import json
     meta = json.loads((run_dir / FW / "spec.json").read_text(encoding="utf-8"))
     assert meta["data_hash"] in flat and meta["spec_hash"] in flat and "Dagum" in flat and "基尼" in flat
+    assert "20 Monte Carlo draws, seed 0: normalisation" in flat
 
 
 @pytest.mark.parametrize("rel,sheet", [
@@ -340,6 +341,19 @@ def test_index_weights_dagum_tex_equal_csv(run_dir: Path, tex: Path) -> None:
         cols = ["gini", "within", "net_between", "transvariation", "within_share", "net_between_share",
                 "transvariation_share"]
         assert all(_close(c, want[k]) for c, k in zip(r[1:], cols, strict=True))
+    dw, db = _csv(run_dir / FW / "regional" / "dagum_within.csv"), _csv(run_dir / FW / "regional" / "dagum_between.csv")
+    grows = _rows((tex / f"{FW}_dagum_groups.tex").read_text(encoding="utf-8"))
+    assert len(grows) == 8
+    for r in grows:
+        y = int(r[0])
+        want = [*dw[dw["year"] == y]["gini"], *db[db["year"] == y]["gini"]]
+        assert len(r) == 1 + len(want) == 11 and all(_close(c, v) for c, v in zip(r[1:], want, strict=True))
+    conv = _csv(run_dir / FW / "regional" / "convergence.csv")
+    crows = _rows((tex / f"{FW}_convergence.tex").read_text(encoding="utf-8"))
+    for r, (_, want) in zip(crows, conv.iterrows(), strict=True):
+        n_stars = len(r[1]) - len(r[1].rstrip("*"))
+        assert n_stars == len(stars(want["p"])) and _close(r[1], want["coef"]) and int(r[-1]) == want["nobs"]
+    assert crows[-1][0].startswith("$\\beta$") and _close(crows[-1][2], conv["se"].iloc[-1])
     w = _csv(run_dir / FW / "weights.csv")
     wrows = _rows((tex / f"{FW}_weights.tex").read_text(encoding="utf-8"))
     assert len(wrows) == len(w)

@@ -167,8 +167,11 @@ def _readme_rows(run_dir: Path, tables: list[RunTable], names: list[str], counts
             ["运行时间 / Created" if zh else "Created / 运行时间", meta.get("created_at", "")],
             ["方法设定 / Spec" if zh else "Spec / 方法设定", json.dumps(meta.get("spec", {}), ensure_ascii=False)],
             ["说明 / Notes" if zh else "Notes / 说明", "; ".join(str(n) for n in meta.get("notes", []))],
-            [],
         ]
+        rob = _robustness_line(fw)
+        if rob:
+            rows.append(["稳健性分析 / Robustness" if zh else "Robustness / 稳健性分析", rob])
+        rows.append([])
     head = (["工作表 / Sheet", "说明", "Description", "单位 / Units", "行数 / Rows", "文件 / File", "备注 / Note"] if zh else
             ["Sheet / 工作表", "Description", "说明", "Units / 单位", "Rows / 行数", "File / 文件", "Note / 备注"])
     rows.append(head)
@@ -179,6 +182,19 @@ def _readme_rows(run_dir: Path, tables: list[RunTable], names: list[str], counts
         desc = [zh_text, en] if zh else [en, zh_text]
         rows.append([name, *desc, units, n, t.relpath, note])
     return rows
+
+
+def _robustness_line(fw: Path) -> str:
+    """Draws, seed and factors of the run's robustness analysis (``robustness/robustness.json``)."""
+    p = fw / "robustness" / "robustness.json"
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        return f"{p.name} unreadable / 无法读取"
+    if not isinstance(doc, dict) or not doc:
+        return ""
+    return (f"{doc.get('draws', '?')} Monte Carlo draws, seed {doc.get('seed', '?')}: "
+            + "; ".join(str(f) for f in doc.get("factors", [])))
 
 
 def write_workbook(run_dir: Path, path: Path, lang: str = "en",
