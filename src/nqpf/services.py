@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from nqpf.data.store import Store
     from nqpf.index.result import IndexResult
     from nqpf.panel import Panel
+    from nqpf.regional.tables import RegionalAnalyses
 
 #: folders of the real-data bundle imported by default, oldest vintage first: where the extension
 #: revises a value (CEADs CO2, rounding of incomes), the later folder's value is the newer vintage
@@ -125,51 +126,54 @@ def robustness_sections(result: IndexResult, folder: Path, draws: int, seed: int
             ("sobol", "Sensitivity to each choice", "各项选择的敏感性", sobol_fig.to_html(div_id="nqpf-sobol", **div))]
 
 
-def regional_sections(result: IndexResult) -> list[tuple[str, str, str, str]]:
+def regional_sections(result: IndexResult, analyses: RegionalAnalyses | None = None) -> list[tuple[str, str, str, str]]:
     """Summary sections of the regional analyses of the index: Dagum contributions over time,
-    kernel density ridges, the latest LISA cluster map and the obstacle bars (when they apply)."""
+    kernel density ridges, the latest LISA cluster map and the obstacle bars (when they apply).
+    ``analyses``: computed once by :func:`nqpf.regional.tables.regional_analyses` (else computed here)."""
     from nqpf.regional import charts
-    from nqpf.regional.dagum import DagumGini
-    from nqpf.regional.density import KernelDensity
-    from nqpf.regional.obstacle import ObstacleDegree
-    from nqpf.regional.spatial import LocalMoran
+    from nqpf.regional.tables import regional_analyses
 
+    ra = analyses if analyses is not None else regional_analyses(result)
     div = {"include_plotlyjs": False, "full_html": False, "config": {"displaylogo": False, "responsive": True}}
     out: list[tuple[str, str, str, str]] = []
 
-    def add(sid: str, en: str, zh: str, make: Callable[[], Any], note: str) -> None:
-        try:
-            fig = make()
-        except NqpfError as e:  # an analysis that does not apply to this construction says why
-            out.append((sid, en, zh, f"<p class='sub'>{_escape(str(e))}</p>"))
+    def add(sid: str, en: str, zh: str, name: str, draw: Callable[[Any], Any], note: str) -> None:
+        fitted = getattr(ra, name)
+        if fitted is None:  # an analysis that does not apply to this construction says why
+            out.append((sid, en, zh, f"<p class='sub'>{_escape(ra.errors.get(name, 'not computed'))}</p>"))
             return
+        fig = draw(fitted)
         out.append((sid, en, zh, f"<p class='sub'>{note}</p>" + fig.to_html(div_id=f"nqpf-{sid}", **div)))
 
-    add("dagum", "Where the inequality sits (Dagum Gini)", "差距来源（Dagum 基尼系数分解）",
-        lambda: charts.dagum_contributions(DagumGini(result, n_boot=0)),
+    add("dagum", "Where the inequality sits (Dagum Gini)", "差距来源（Dagum 基尼系数分解）", "dagum",
+        charts.dagum_contributions,
         "Shares of the within-region, net between-region and transvariation terms in the Gini of the index, "
-        "NBS four regions (Dagum 1997); `nqpf analyze disparity` adds bootstrap intervals. / 区域内、区域间净差距与超变密度贡献率。")
-    add("density", "Distribution over time (kernel density)", "分布动态（核密度）",
-        lambda: charts.density_ridges(KernelDensity(result)),
+        "NBS four regions (Dagum 1997), with 95% bootstrap intervals of the Gini; tables in regional/. "
+        "/ 区域内、区域间净差距与超变密度贡献率。")
+    add("density", "Distribution over time (kernel density)", "分布动态（核密度）", "density",
+        charts.density_ridges,
         "Gaussian kernel, Silverman's bandwidth, one curve per year. / 高斯核，Silverman 带宽。")
-    add("lisa", "Do neighbours pull each other up? (LISA)", "空间集聚（LISA）",
-        lambda: charts.lisa_map(LocalMoran(result, permutations=499, years=[result.years[-1]])),
+    add("lisa", "Do neighbours pull each other up? (LISA)", "空间集聚（LISA）", "lisa", charts.lisa_map,
         f"Local Moran clusters in {result.years[-1]} (queen contiguity, Hainan linked to Guangdong; 499 permutations, "
         "p < 0.05). / 局部莫兰聚类。")
-    add("obstacles", "What holds the scores back (obstacle degree)", "障碍度",
-        lambda: charts.obstacle_bars(ObstacleDegree(result)),
+    add("obstacles", "What holds the scores back (obstacle degree)", "障碍度", "obstacles", charts.obstacle_bars,
         "Indicator obstacle degree = effective weight x (1 - normalised value), as a share, averaged over provinces "
         "in the latest year. / 指标障碍度。")
     return out
 
 
-def coupling_sections(result: IndexResult, other: IndexResult) -> list[tuple[str, str, str, str]]:
-    """The coupling coordination map of an NQPF index with the HQD index (common years)."""
+def coupling_sections(result: IndexResult, other: IndexResult,
+                      analyses: RegionalAnalyses | None = None) -> list[tuple[str, str, str, str]]:
+    """The coupling coordination map of an NQPF index with the HQD index (common years);
+    ``analyses`` gives the coupling computed once (else it is computed here)."""
     from nqpf.regional import charts
     from nqpf.regional.coupling import CouplingCoordination
 
     try:
-        cc = CouplingCoordination({result.framework.id: result, other.framework.id: other})
+        if analyses is not None and analyses.coupling is None and "coupling" in analyses.errors:
+            raise NqpfError(analyses.errors["coupling"])
+        cc = analyses.coupling if analyses is not None and analyses.coupling is not None else \
+            CouplingCoordination({result.framework.id: result, other.framework.id: other})
         fig = charts.coupling_map(cc)
     except NqpfError as e:
         return [("coupling", "Coupling with high-quality development", "与高质量发展的耦合协调",
@@ -197,6 +201,7 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     (with ``analyses``, the summary shows the regional analyses; with ``robustness`` > 0, also the rank
     uncertainty and Sobol analysis of each index)."""
     from nqpf.frameworks import list_frameworks
+    from nqpf.regional.tables import regional_analyses
     from nqpf.report.index_page import write_index_page
     from nqpf.runs import write_run
 
@@ -231,12 +236,15 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     results = [build(fid, panel, spec, registry=registry) for fid in ids]
     hqd = next((r for r in results if r.framework.id.startswith("hqd")), None)
     for result in results:
-        sections = regional_sections(result) if html and analyses else []
+        regional = regional_analyses(result, hqd) if analyses else None  # computed once: charts and tables
+        sections = regional_sections(result, regional) if html and regional is not None else []
         if sections and hqd is not None and result is not hqd:
-            sections += coupling_sections(result, hqd)
+            sections += coupling_sections(result, hqd, regional)
         if robustness > 0:
             sections += robustness_sections(result, out / result.framework.id, robustness, seed, log)
         paths = write_run(result, out, html=html, extra_sections=sections)
+        if regional is not None:
+            paths.update(regional.write(out / result.framework.id))  # regional/*.csv beside the summary
         job.results.append(result)
         job.paths.append(paths)
         if on_result:
