@@ -116,18 +116,14 @@ class _Maker:
             code = str(row["region_code"])
             key = f"{part}.{code}"
             nums = {"r": self.cell(f"{key}.rank", code, y1, "rank"), "s": self.cell(f"{key}.score", code, y1)}
-            interval = ""
             if has_iv:
                 w = {"node": fw.root, "region_code": code, "year": y1}
-                a = self.facts.add(f"{key}.p05", row["rank_p05"], table=self.ru_table, column="rank_p05", where=w,
-                                   digits=None)
-                bb = self.facts.add(f"{key}.p95", row["rank_p95"], table=self.ru_table, column="rank_p95", where=w,
-                                    digits=None)
-                interval = t("brief_interval", lang, a=a, b=bb)
-                s = self.sentence("brief_top", nums, p=derive.region_label(row, lang), interval=interval)
-                s.numbers.update({"a": f"{key}.p05", "b": f"{key}.p95"})
-                return s
-            return self.sentence("brief_top", nums, p=derive.region_label(row, lang), interval=interval)
+                nums["a"] = (f"{key}.p05", self.facts.add(f"{key}.p05", row["rank_p05"], table=self.ru_table,
+                                                          column="rank_p05", where=w, digits=None))
+                nums["b"] = (f"{key}.p95", self.facts.add(f"{key}.p95", row["rank_p95"], table=self.ru_table,
+                                                          column="rank_p95", where=w, digits=None))
+                return self.sentence("brief_top_iv", nums, p=derive.region_label(row, lang))
+            return self.sentence("brief_top", nums, p=derive.region_label(row, lang))
 
         b.top = [place(r, "top") for _, r in rk.head(N_SHOWN).iterrows()]
         b.bottom = [place(r, "bottom") for _, r in rk.tail(N_SHOWN).iterrows()]

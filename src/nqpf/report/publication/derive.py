@@ -12,7 +12,7 @@ import pandas as pd
 
 from nqpf.report.publication.context import FrameworkRun
 
-__all__ = ["dimension_table", "group_means", "national_means", "ranking", "region_label"]
+__all__ = ["dimension_table", "group_means", "indicator_table", "national_means", "ranking", "region_label"]
 
 
 def region_label(row: pd.Series | dict[str, object], lang: str) -> str:
@@ -71,3 +71,32 @@ def dimension_table(fw: FrameworkRun, year: int) -> pd.DataFrame:
     dims = [str(c.id) for c in fw.result.framework.root.children]
     s = fw.scores
     return s[(s["year"] == year) & s["node"].isin(dims)].copy()
+
+
+def indicator_table(fw: FrameworkRun, year: int) -> pd.DataFrame:
+    """Every indicator of every province in ``year`` from the run's recorded stages: the value
+    used (after imputation, in the indicator's unit), whether it was imputed, and the province's
+    rank on it (1 = best, by the normalised value, so cost indicators rank low values first).
+
+    Columns: ``region_code, indicator, name_en, name_zh, unit, value, imputed, rank``.
+    """
+    import numpy as np
+
+    res = fw.result
+    ti = res.years.index(year)
+    norm = res.normalised[ti]  # regions x indicators
+    filled = res.filled[ti]
+    imputed = res.imputed[ti]
+    inds = {i.id: i for i in res.framework.indicators}
+    rows = []
+    for k, ind in enumerate(res.indicators):
+        col = norm[:, k]
+        order = pd.Series(col).rank(ascending=False, method="min").to_numpy()
+        meta = inds.get(ind)
+        for r, code in enumerate(res.regions):
+            rows.append({"region_code": code, "indicator": ind,
+                         "name_en": meta.name_en if meta else ind, "name_zh": meta.name_zh if meta else ind,
+                         "unit": meta.unit if meta else "", "value": float(filled[r, k]),
+                         "imputed": bool(imputed[r, k]),
+                         "rank": int(order[r]) if np.isfinite(col[r]) else pd.NA})
+    return pd.DataFrame(rows)

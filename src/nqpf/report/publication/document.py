@@ -247,7 +247,7 @@ class _Builder:
         return body or self.absent_note(section, refs)
 
     def profile(self, fw: FrameworkRun, row: pd.Series, n: int, prev: int | None, dims_tab: pd.DataFrame,
-                labels: dict[str, str], dims: list[str]) -> str:
+                labels: dict[str, str], dims: list[str], inds: pd.DataFrame) -> str:
         code = str(row["region_code"])
         y1 = int(row["year"])
         name = derive.region_label(row, self.lang)
@@ -276,7 +276,13 @@ class _Builder:
                         w=labels[worst], rw=self.score_fact(fw, f"{key}.worst_rank", code, y1, "rank", worst))
         tab = pd.DataFrame({self.tt("dimension"): [labels[x] for x in dims], self.tt("score"): d["score"].to_numpy(),
                             self.tt("rank"): d["rank"].astype(int).to_numpy(), self.tt("national"): ref.to_numpy()})
-        extra = ""
+        it = inds[inds["region_code"] == code].sort_values(["rank", "indicator"])
+        name_col = "name_zh" if self.lang == "zh" else "name_en"
+        itab = pd.DataFrame({self.tt("indicator"): it[name_col], self.tt("value"): [
+            (f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}") + (" *" if imp else "") for v, imp in zip(it["value"], it["imputed"], strict=True)],
+            self.tt("unit"): it["unit"], self.tt("rank"): it["rank"]})
+        extra = (f"<h3>{esc(self.tt('indicator'))}</h3>" + table_html(itab, cls="small", digits=0)
+                 + f"<p class='note'>{esc(self.tt('profile_ind_note'))}</p>")
         for tkey in ("narratives", "strengths", "weaknesses"):
             df = fw.tables.get(tkey)
             if df is not None and "region_code" in df.columns:
@@ -294,11 +300,12 @@ class _Builder:
         labels = _labels(fw, self.lang)
         dims = [str(c.id) for c in fw.result.framework.root.children]
         dims_tab = derive.dimension_table(fw, y1)
+        inds = derive.indicator_table(fw, y1)
         parts = []
         for i, (_, row) in enumerate(rk.iterrows()):
             if i % 8 == 0:
                 self.say(f"profiles {i + 1}-{min(i + 8, len(rk))} of {len(rk)} / 省份画像")
-            parts.append(self.profile(fw, row, len(rk), prev, dims_tab, labels, dims))
+            parts.append(self.profile(fw, row, len(rk), prev, dims_tab, labels, dims, inds))
         missing = [r for r in OPTIONAL_SECTIONS["profiles"] if r.key not in fw.tables]
         note = self.absent_note("profiles", tuple(missing)) if missing else ""
         return note + "".join(parts)

@@ -102,6 +102,11 @@ T: dict[str, tuple[str, str]] = {
     "profile_same": ("the same rank as in {prev}", "与{prev}年排名相同"),
     "profile_best": ("Strongest dimension: {d} (rank {r}); weakest: {w} (rank {rw}).",
                      "最强维度：{d}（排名 {r}）；最弱维度：{w}（排名 {rw}）。"),
+    "profile_ind_note": ("Indicators from the province's strongest to its weakest: value used in the latest year "
+                         "(* = imputed, listed in imputed.csv) and rank among the provinces (1 = best; cost "
+                         "indicators rank low values first).",
+                         "指标按本省由强到弱排列：最新年份所用数值（* 为插补值，见 imputed.csv）及在各省中的排名"
+                         "（1 为最好；逆向指标数值越低排名越前）。"),
     "absent_section": ("The run has no {what} tables ({files}); run the analysis to add this section.",
                        "本次运行没有{what}结果表（{files}）；运行相应分析即可加入本节。"),
     "imputed_count": ("{n} indicator cells were filled by imputation (listed below); {m} stay missing and are skipped "
@@ -116,8 +121,9 @@ T: dict[str, tuple[str, str]] = {
                     "{n} provinces, {y0}-{y1}.",
                     "新质生产力指由科技创新、新兴产业以及劳动力、资本和数据的更优配置所驱动的生产力。本简报基于{name}，"
                     "覆盖 {n} 个省份，{y0}-{y1} 年。"),
-    "brief_top": ("{p} ranks {r} (score {s}{interval}).", "{p}排名第 {r}（得分 {s}{interval}）。"),
-    "brief_interval": ("; 90% rank interval {a}-{b}", "；90% 排名区间 {a}-{b}"),
+    "brief_top": ("{p} ranks {r} (score {s}).", "{p}排名第 {r}（得分 {s}）。"),
+    "brief_top_iv": ("{p} ranks {r} (score {s}; 90% rank interval {a}-{b}).",
+                     "{p}排名第 {r}（得分 {s}；90% 排名区间 {a}-{b}）。"),
     "brief_national_change": ("From {prev} to {y1} the national mean moved from {v0} to {v1} ({d}).",
                               "{prev} 年至 {y1} 年，全国均值由 {v0} 变为 {v1}（{d}）。"),
     "brief_riser": ("{p} moved up {k} to rank {r}.", "{p}上升 {k} 位，至第 {r} 位。"),
