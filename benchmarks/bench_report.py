@@ -32,13 +32,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+CPU: dict[str, float] = {}
+"""CPU seconds of this process per stage (median), printed beside wall time: on a shared machine
+the wall time grows with the load, the CPU time does not."""
 
-def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, out = [], None
+
+def _median(fn: Callable[[], Any], repeat: int, name: str = "") -> tuple[float, Any]:
+    times, cpu, out = [], [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    if name:
+        CPU[name] = statistics.median(cpu)
     return statistics.median(times), out
 
 
@@ -58,16 +65,16 @@ def main() -> None:
     from nqpf.report.publication.pdf import write_pdf
 
     tmp = Path(tempfile.mkdtemp(prefix="nqpf-bench-report-"))
-    t_read, ctx = _median(lambda: read_run(a.run_dir), a.repeat)
-    t_doc, doc = _median(lambda: build_report(ctx, a.lang), a.repeat)
-    t_pdf, (pdf_path, pages) = _median(lambda: write_pdf(doc.html, tmp / "report.pdf"), a.repeat)
-    t_figs, _ = _median(lambda: [save_figure(f, tmp / "fig", n) for n, f in doc.figures.items()], a.repeat)
+    t_read, ctx = _median(lambda: read_run(a.run_dir), a.repeat, "read")
+    t_doc, doc = _median(lambda: build_report(ctx, a.lang), a.repeat, "doc")
+    t_pdf, (pdf_path, pages) = _median(lambda: write_pdf(doc.html, tmp / "report.pdf"), a.repeat, "pdf")
+    t_figs, _ = _median(lambda: [save_figure(f, tmp / "fig", n) for n, f in doc.figures.items()], a.repeat, "figs")
 
     def brief() -> None:
         b = make_briefing(ctx, a.lang)
         write_pdf(briefing_html(b), tmp / "briefing.pdf")
 
-    t_brief, _ = _median(brief, a.repeat)
+    t_brief, _ = _median(brief, a.repeat, "brief")
 
     # baseline 1: the same document with raster figures
     html_png = doc.html
@@ -80,7 +87,7 @@ def main() -> None:
         end = html_png.find("'", svg_uri_start)
         html_png = (html_png[:svg_uri_start] + "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
                     + html_png[end:])
-    t_pdf_png, _ = _median(lambda: write_pdf(html_png, tmp / "report-png.pdf"), a.repeat)
+    t_pdf_png, _ = _median(lambda: write_pdf(html_png, tmp / "report-png.pdf"), a.repeat, "pdf_png")
 
     # baseline 2: a figure drawn again each time vs written again
     from nqpf.report.publication import derive, figures
@@ -94,14 +101,16 @@ def main() -> None:
     size_svg = pdf_path.stat().st_size / 1e6
     size_png = (tmp / "report-png.pdf").stat().st_size / 1e6
     print(f"run {a.run_dir} ({len(ctx.frameworks)} frameworks), language {a.lang}, medians of {a.repeat}")
-    print(f"  read the run                 {t_read:7.2f} s")
-    print(f"  build the document           {t_doc:7.2f} s  ({len(doc.figures)} SVG figures, {len(doc.facts)} facts)")
-    print(f"  print the PDF (WeasyPrint)   {t_pdf:7.2f} s  ({pages} pages, {size_svg:.1f} MB)")
-    print(f"  save figures SVG + PNG       {t_figs:7.2f} s")
-    print(f"  briefing HTML + PDF          {t_brief:7.2f} s")
-    print(f"  total report + PDF           {t_read + t_doc + t_pdf:7.2f} s")
-    print(f"baseline PDF with 300-dpi PNG figures: {t_pdf_png:.2f} s, {size_png:.1f} MB; "
-          f"ratio png/svg time {t_pdf_png / t_pdf:.2f}, size {size_png / size_svg:.2f}")
+    print("stage                          wall s   cpu s")
+    print(f"  read the run                 {t_read:7.2f} {CPU['read']:7.2f}")
+    print(f"  build the document           {t_doc:7.2f} {CPU['doc']:7.2f}  ({len(doc.figures)} SVG figures, "
+          f"{len(doc.facts)} facts)")
+    print(f"  print the PDF (WeasyPrint)   {t_pdf:7.2f} {CPU['pdf']:7.2f}  ({pages} pages, {size_svg:.1f} MB)")
+    print(f"  save figures SVG + PNG       {t_figs:7.2f} {CPU['figs']:7.2f}")
+    print(f"  briefing HTML + PDF          {t_brief:7.2f} {CPU['brief']:7.2f}")
+    print(f"  total report + PDF           {t_read + t_doc + t_pdf:7.2f} {CPU['read'] + CPU['doc'] + CPU['pdf']:7.2f}")
+    print(f"baseline PDF with 300-dpi PNG figures: {t_pdf_png:.2f} s wall, {CPU['pdf_png']:.2f} s cpu, {size_png:.1f} MB; "
+          f"ratio png/svg cpu time {CPU['pdf_png'] / CPU['pdf']:.2f}, size {size_png / size_svg:.2f}")
     print(f"map figure: draw {t_draw:.2f} s, write SVG {t_write:.2f} s; ratio draw/write {t_draw / t_write:.2f}")
 
 
