@@ -109,8 +109,8 @@ class _Builder:
             if df is None:
                 continue
             title = ref.title_zh if self.lang == "zh" else ref.title_en
-            more = (f"<p class='note'>{esc(self.tt('imputed_more', k=len(df) - ROWS_SHOWN))} ({esc(where)}/"
-                    f"{esc(ref.path)})</p>" if len(df) > ROWS_SHOWN else "")
+            more = (f"<p class='note'>{esc(self.tt('rows_more', n=ROWS_SHOWN, m=len(df), path=f'{where}/{ref.path}'))}"
+                    "</p>" if len(df) > ROWS_SHOWN else "")
             parts.append(f"<h3>{esc(title)}</h3>" + table_html(df.head(ROWS_SHOWN), cls="small") + more)
         return "".join(parts)
 

@@ -112,7 +112,7 @@ T: dict[str, tuple[str, str]] = {
     "imputed_count": ("{n} indicator cells were filled by imputation (listed below); {m} stay missing and are skipped "
                       "in aggregation.",
                       "共有 {n} 个指标单元格经插补填充（见下表）；{m} 个仍缺失，汇总时跳过。"),
-    "imputed_more": ("... and {k} more rows in imputed.csv.", "……另有 {k} 行见 imputed.csv。"),
+    "rows_more": ("First {n} of {m} rows; the full table is {path}.", "仅列出 {m} 行中的前 {n} 行；完整表格见 {path}。"),
     "coverage_line": ("Real (not imputed) cells are {lo} to {hi} of each year's cells.",
                       "各年真实（非插补）单元格占比为 {lo} 至 {hi}。"),
     # briefing
