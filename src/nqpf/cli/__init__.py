@@ -12,6 +12,7 @@ from nqpf.cli import innovation as _innovation
 from nqpf.cli import linkage as _linkage
 from nqpf.cli import productivity as _productivity
 from nqpf.cli import profile as _profile
+from nqpf.cli import report as _report
 from nqpf.cli import robustness as _robustness
 from nqpf.cli import run as _run
 from nqpf.cli import serve as _serve
@@ -53,6 +54,7 @@ app.command("scenario", help="What-if scenario on the frozen scale / 情景模�
 app.command("invest", help="Investor view: province x sector opportunities / 投资视角")(_profile.invest)
 app.command("frameworks", help="List the shipped frameworks / 列出内置指标体系")(_run.frameworks)
 app.command("robustness", help="Rank uncertainty and Sobol sensitivity / 稳健性与敏感性分析")(_robustness.robustness)
+app.command("report", help="Report, PDF, figures and briefing from a run / 生成报告与简报")(_report.report)
 app.command("serve", help="Serve the API and dashboard / 启动接口与看板")(_serve.serve)
 
 
