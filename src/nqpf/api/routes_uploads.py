@@ -77,7 +77,13 @@ def _import(store_path: Path, path: Path, on_conflict: str) -> Any:
     return store.import_files([path], progress=False, on_conflict=on_conflict, importer="tidy", mapping=mapping)
 
 
-@router.post("/import", dependencies=[Depends(require_write)],
+_CSV_XLSX = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string", "format": "binary"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}}
+_YAML = {"requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}}}}}
+
+
+@router.post("/import", dependencies=[Depends(require_write)], openapi_extra=_CSV_XLSX,
              summary="Import a tidy CSV/XLSX into the store (writes; token needed) / 导入数据",
              responses={413: {"description": "file over the size limit"}, 422: {"description": "invalid data: file, line, cell"},
                         423: {"description": "the store is busy with another import"}})
@@ -125,7 +131,7 @@ async def import_data(request: Request, cat: Cat, filename: FileName,
     return Response(json_bytes(out), media_type="application/json", status_code=201 if imported else 200)
 
 
-@router.post("/frameworks", dependencies=[Depends(require_write)],
+@router.post("/frameworks", dependencies=[Depends(require_write)], openapi_extra=_YAML,
              summary="Save a framework YAML to the user's frameworks folder (writes; token needed) / 保存指标体系",
              responses={409: {"description": "the id is shipped, or saved already (replace=true)"},
                         422: {"description": "the YAML or the framework is invalid; every problem listed"}})

@@ -23,15 +23,16 @@ def has_run(run_dir: Path) -> bool:
     return run_dir.is_dir() and any(run_dir.glob("*/run.json"))
 
 
-def first_build(run_dir: Path, store: Path | None, data: Path | None) -> Path:
-    """Run the main job into ``run_dir`` (import into an empty store first); returns the store used."""
+def first_build(run_dir: Path, store: Path | None, data: Path | None, frameworks: list[str] | None = None) -> Path:
+    """Run the main job into ``run_dir`` (import into an empty store first; ``frameworks``:
+    default all shipped); returns the store used."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from nqpf import services
     from nqpf.data.store import Store
 
     console.print(f"[bold]No run in {escape(str(run_dir))}: running the main job first (nqpf run --out "
-                  f"{escape(str(run_dir))}) / 尚无运行结果，先运行主任务[/]")
+                  f"{escape(str(run_dir))}) / 尚无运行结果，先运行主任务[/]", soft_wrap=True)
     t0 = time.perf_counter()
     with Store(store) as st, Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                                       console=console, transient=False) as bar:
@@ -45,7 +46,7 @@ def first_build(run_dir: Path, store: Path | None, data: Path | None) -> Path:
             bar.console.print(f"  built / 已构建 {escape(str(fid))} -> {escape(str(paths['scores_csv'].parent))}")
             bar.update(task, description="building / 构建")
 
-        services.run_job(st, out=run_dir, data=data, log=log, on_result=done)
+        services.run_job(st, frameworks=frameworks or None, out=run_dir, data=data, log=log, on_result=done)
         path = st.path
     console.print(f"[green]built in {time.perf_counter() - t0:.1f}s / 构建完成[/]")
     return Path(path)
@@ -62,6 +63,7 @@ def serve(
     cors: Annotated[list[str] | None, typer.Option("--cors-origin", help="Allow this origin (CORS is closed by default) / 允许跨域来源")] = None,
     build: Annotated[bool, typer.Option("--build/--no-build", help="With no run in --run-dir, run the main job first (default) or serve an empty dashboard / 无结果时先构建")] = True,
     data: Annotated[Path | None, typer.Option("--data", help="Data folder for the first build (default ../shared/data) / 数据目录")] = None,
+    framework: Annotated[list[str] | None, typer.Option("--framework", "-f", help="Frameworks of the first build (repeatable; default all shipped) / 首次构建的指标体系")] = None,
 ) -> None:
     """Serve the dashboard and the API on http://HOST:PORT (docs at /api/docs)."""
     from nqpf.api.app import ENV_CORS, ENV_RUN_DIR, ENV_STORE, ENV_TOKEN, ENV_WRITES
@@ -75,10 +77,10 @@ def serve(
     if not has_run(run_dir):
         if build:
             with safe():
-                store = first_build(run_dir, store, data)
+                store = first_build(run_dir, store, data, framework)
         else:
             console.print(f"[yellow]no run in {escape(str(run_dir))}: serving an empty dashboard; build with "
-                          f"`nqpf run --out {escape(str(run_dir))}` and restart / 尚无运行结果[/]")
+                          f"`nqpf run --out {escape(str(run_dir))}` and restart / 尚无运行结果[/]", soft_wrap=True)
     import uvicorn
 
     os.environ[ENV_RUN_DIR] = str(run_dir.resolve())
@@ -87,6 +89,6 @@ def serve(
     os.environ[ENV_TOKEN] = token or ""
     os.environ[ENV_CORS] = ",".join(cors or [])
     shown = f"[{host}]" if ":" in host else host
-    console.print(f"serving {escape(str(run_dir))} on http://{shown}:{port}/ (API docs /api/docs, {workers} worker(s)) / 服务已启动")
+    console.print(f"serving {escape(str(run_dir))} on http://{shown}:{port}/ (API docs /api/docs, {workers} worker(s)) / 服务已启动", soft_wrap=True)
     uvicorn.run("nqpf.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", server_header=False, limit_concurrency=256, timeout_keep_alive=5)
