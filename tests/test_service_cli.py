@@ -32,9 +32,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def test_serve_builds_the_main_job_when_no_run_exists(data_dir: Path, tmp_path: Path, served: dict[str, Any],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from nqpf.api import create_app
-
     from nqpf import services
+    from nqpf.api import create_app
 
     store = tmp_path / "store.duckdb"
     shutil.copy(service_run(data_dir)[1], store)  # a filled store: the build is what is tested here
