@@ -96,6 +96,10 @@ def test_profile_table_downloads(browser: Any, urls: dict[str, str]) -> None:
         page.click("#dl-peers a.dl-xlsx")
     peers = pd.read_excel(Path(dl.value.path()), engine="openpyxl")
     assert len(peers) == 5 and page.inner_text("#peers tbody tr:first-child td").strip() == peers["region_zh"].iloc[0]
+    page.click("#whatif-link")
+    page.wait_for_url("**/scenario?**")
+    _ready(page)
+    assert page.locator("#sc-regions option:checked").all_inner_texts() == ["广东"]
     rec.check_local()
     ctx.close()
 

@@ -35,7 +35,7 @@
     before: ["Before", "原值"], after: ["After", "新值"], oldScore: ["Old score", "原得分"], newScore: ["New score", "新得分"],
     oldRank: ["Old rank", "原排名"], newRank: ["New rank", "新排名"], implied: ["Implied change", "隐含变化"],
     interval: ["Interval", "区间"], nobody: ["No province's rank changed.", "没有省份排名变化。"],
-    emptyTitle: ["No run yet", "尚无运行结果"], scHint: ["Hold Ctrl (or ⌘) to choose several.", "按住 Ctrl（或 ⌘）可多选。"],
+    emptyTitle: ["No run yet", "尚无运行结果"], whatIf: ["What if? (scenario)", "情景模拟"], scHint: ["Hold Ctrl (or ⌘) to choose several.", "按住 Ctrl（或 ⌘）可多选。"],
   };
   const t = (k) => (T[k] ? T[k][ZH ? 1 : 0] : k);
   const q = new URLSearchParams(location.search);
@@ -198,7 +198,8 @@
       <div class="grid2"><div class="card"><h2>${t("radar")}</h2><div id="radar" class="chart"></div>${pdl("dims")}</div><div class="card"><h2>${t("trend")}</h2><div id="trend" class="chart"></div>${pdl("trend")}</div></div>
       <div class="grid2"><div class="card"><h2>${t("strengths")}</h2>${pdl("strengths")}${table(swCols, p.strengths, "strengths")}</div><div class="card"><h2>${t("weaknesses")}</h2>${pdl("weaknesses")}${table(swCols, p.weaknesses, "weaknesses")}</div></div>
       <div class="card"><h2>${t("peers")}</h2>${pdl("peers")}${table([{ label: t("province"), cls: "name", html: (x) => `<a href="/profile?lang=${LANG}&framework=${info.framework}&region=${x.region_code}">${esc(rn(x))}</a>` }, { label: t("distance"), num: true, get: (x) => fmt(x.distance) }], p.peers, "peers")}
-      <p><a id="compare-peers" href="/compare?lang=${LANG}&framework=${info.framework}&regions=${[p.region_code, ...p.peers.slice(0, 1).map((x) => x.region_code)].join(",")}">${t("compare")} →</a></p></div>`;
+      <p><a id="compare-peers" href="/compare?lang=${LANG}&framework=${info.framework}&regions=${[p.region_code, ...p.peers.slice(0, 1).map((x) => x.region_code)].join(",")}">${t("compare")} →</a>
+      · <a id="whatif-link" href="/scenario?lang=${LANG}&framework=${info.framework}&region=${p.region_code}">${t("whatIf")} →</a></p></div>`;
     const labels = p.dims.map((d) => nm(d));
     plot("radar", [
       { type: "scatterpolar", r: [...p.dims.map((d) => d.score), p.dims[0].score], theta: [...labels, labels[0]], name: ZH ? p.region_zh : p.region_en, fill: "toself" },
