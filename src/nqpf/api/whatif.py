@@ -64,12 +64,12 @@ class WhatIf(BaseModel):
     linkage: Linkage | None = Field(None, description="use this coefficient instead of the server's estimate")
 
 
-def _field_error(field: str, message: str) -> BadRequest:
-    return ScenarioRequestError(f"{field}: {message}")
-
-
 class ScenarioRequestError(BadRequest):
     """A scenario request naming a province, indicator, year or value that cannot be used (422)."""
+
+
+def _field_error(field: str, message: str) -> ScenarioRequestError:
+    return ScenarioRequestError(f"{field}: {message}")
 
 
 def change_rows(body: WhatIf, result: IndexResult) -> pd.DataFrame:
