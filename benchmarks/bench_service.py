@@ -1,5 +1,5 @@
-"""Bounded load test on loopback: the scores, profile and qualifier endpoints beside a bare
-FastAPI route, all measured in the same run.
+"""Bounded load test on loopback: the scores, profile, what-if scenario and qualifier endpoints
+beside a bare FastAPI route, all measured in the same run.
 
 Run as a script: ``python benchmarks/bench_service.py [--requests 2000] [--concurrency 16]``.
 It builds a real run (the panel and raw folders of ../shared/data) unless ``--run-dir`` is
@@ -78,6 +78,7 @@ def main() -> None:
     ap.add_argument("--run-dir", type=Path)
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--qualifier-requests", type=int, default=200)
+    ap.add_argument("--scenario-requests", type=int, default=100)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
@@ -102,6 +103,9 @@ def main() -> None:
         ("bare FastAPI route", f"http://127.0.0.1:{p2}/bare", "GET", None, a.requests),
         ("scores (node, year)", f"http://127.0.0.1:{p1}/api/v1/frameworks/{FRAMEWORK}/scores?year=2019", "GET", None, a.requests),
         ("profile", f"http://127.0.0.1:{p1}/api/v1/frameworks/{FRAMEWORK}/profiles/440000", "GET", None, a.requests // 4),
+        ("what-if scenario", f"http://127.0.0.1:{p1}/api/v1/frameworks/{FRAMEWORK}/whatif", "POST",
+         {"changes": [{"regions": ["Anhui"], "indicators": ["rd_to_gdp"], "kind": "relative", "value": 0.2}]},
+         a.scenario_requests),
         ("qualifier", f"http://127.0.0.1:{p1}/api/v1/innovation/qualify", "POST", {"text": text}, a.qualifier_requests),
     ]
     try:

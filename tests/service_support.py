@@ -36,6 +36,25 @@ def service_run(data_dir: Path) -> tuple[Path, Path]:
         return _BUILT["run"], _BUILT["store"]
 
 
+HQD = "hqd-four-channels"
+
+
+def linked_run(data_dir: Path) -> tuple[Path, Path]:
+    """``(run_dir, store_path)`` of a run holding :data:`FRAMEWORK` and :data:`HQD` (both 1.0,
+    2010-2019) on the session's store: what the implied-HQD scenario answers need."""
+    _, store_path = service_run(data_dir)
+    with _LOCK:
+        if "linked" not in _BUILT:
+            from nqpf import services
+            from nqpf.data.store import Store
+
+            out = store_path.parent / "linked"
+            services.run_job(Store(store_path), frameworks=[f"{FRAMEWORK}@1.0", f"{HQD}@1.0"],
+                             spec={"years": "2010:2019"}, out=out, html=False, data=data_dir)
+            _BUILT["linked"] = out
+        return _BUILT["linked"], store_path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

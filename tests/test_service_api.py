@@ -270,8 +270,9 @@ def test_cli_serve_errors_are_one_line(tmp_path: Path) -> None:
 
     from nqpf.cli import app
 
-    r = CliRunner().invoke(app, ["serve", "--run-dir", str(tmp_path / "none")])
-    assert r.exit_code == 2 and "holds no run" in r.output and "Traceback" not in r.output
+    (tmp_path / "f").write_text("x")
+    r = CliRunner().invoke(app, ["serve", "--run-dir", str(tmp_path / "f")])  # a missing run is built: test_service_cli
+    assert r.exit_code == 2 and "is a file" in r.output and "Traceback" not in r.output
 
 
 def test_two_workers_serve_one_store(run: tuple[Path, Path]) -> None:

@@ -34,3 +34,24 @@ def test_no_server_errors(api_schema: schemathesis.BaseSchema) -> None:
             case.call_and_validate(checks=[not_a_server_error])
 
         check()
+
+
+def test_no_server_errors_on_the_write_endpoints(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The import and save-framework endpoints (writes on, with the token) on a fresh store."""
+    from nqpf.api import create_app
+
+    run_dir, _ = service_run(data_dir)
+    tmp = tmp_path_factory.mktemp("schema-writes")
+    app = create_app(run_dir, tmp / "w.duckdb", allow_writes=True, token="t0k", frameworks_dir=tmp / "fw")
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    ops = [r.ok() for r in schema.get_all_operations() if "/admin/" in r.ok().path]
+    assert {o.path for o in ops} >= {"/api/v1/admin/import", "/api/v1/admin/frameworks"}
+    for op in ops:
+        @given(case=op.as_strategy())
+        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+                  database=None)
+        def check(case: schemathesis.Case) -> None:
+            case.headers = {**(case.headers or {}), "Authorization": "Bearer t0k"}
+            case.call_and_validate(checks=[not_a_server_error])
+
+        check()

@@ -3,6 +3,7 @@
 * Store: ``$NQPF_STORE`` or ``$XDG_DATA_HOME/nqpf/nqpf.duckdb`` (``~/.local/share/nqpf/``).
 * Data folder for ``nqpf run``: ``$NQPF_DATA`` or ``../shared/data`` beside the checkout
   (looked for from the working directory upwards, then beside the installed source tree).
+* User frameworks: ``$NQPF_FRAMEWORKS`` or ``$XDG_DATA_HOME/nqpf/frameworks/``.
 """
 
 from __future__ import annotations
@@ -35,3 +36,15 @@ def default_data_dir() -> Path | None:
             if (cand / "panel" / "provinces.csv").is_file():
                 return cand
     return None
+
+
+def default_frameworks_dir() -> Path:
+    """The user's frameworks folder: ``$NQPF_FRAMEWORKS`` or ``$XDG_DATA_HOME/nqpf/frameworks``.
+
+    Frameworks saved there (``<id>.yaml``, e.g. by the web service's save-framework endpoint)
+    load by id like the shipped ones (``nqpf run -f <id>``)."""
+    env = os.environ.get("NQPF_FRAMEWORKS")
+    if env:
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "nqpf" / "frameworks"

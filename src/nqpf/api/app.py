@@ -32,14 +32,27 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 def create_app(run_dir: str | Path, store_path: str | Path | None = None, *, allow_writes: bool = False,
                token: str | None = None, cors_origins: list[str] | None = None,
-               max_body: int = MAX_BODY, max_seconds: float = MAX_SECONDS) -> FastAPI:
+               max_body: int = MAX_BODY, max_seconds: float = MAX_SECONDS,
+               max_upload: int | None = None, frameworks_dir: str | Path | None = None) -> FastAPI:
     """The application serving ``run_dir``'s runs (and ``store_path`` for data routes).
 
     ``allow_writes`` needs a ``token`` (clients send ``Authorization: Bearer <token>``);
-    ``cors_origins`` is empty by default (CORS closed).
+    ``cors_origins`` is empty by default (CORS closed). ``max_upload`` (bytes, default
+    :data:`nqpf.api.routes_uploads.MAX_UPLOAD`) limits an imported file; ``frameworks_dir``
+    is where saved frameworks go (default :func:`nqpf.settings.default_frameworks_dir`).
     """
     from nqpf import __version__
-    from nqpf.api import pages, routes_admin, routes_data, routes_index, routes_innovation
+    from nqpf.api import (
+        pages,
+        routes_admin,
+        routes_data,
+        routes_index,
+        routes_innovation,
+        routes_scenario,
+        routes_uploads,
+    )
+    from nqpf.api.whatif import ScenarioRequestError
+    from nqpf.settings import default_frameworks_dir
 
     if allow_writes and not token:
         raise BadRequest("writes need a token: pass token= (or --token) when allow_writes is on")
@@ -55,11 +68,16 @@ def create_app(run_dir: str | Path, store_path: str | Path | None = None, *, all
     app.state.catalog = cat
     app.state.allow_writes = allow_writes
     app.state.token = token
+    app.state.frameworks_dir = Path(frameworks_dir).expanduser() if frameworks_dir else default_frameworks_dir()
     app.state.response_cache = routes_index.FastCache()
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(ScenarioRequestError)
+    async def _bad_field(request: Request, exc: ScenarioRequestError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(NqpfError)
     async def _bad(request: Request, exc: NqpfError) -> JSONResponse:
@@ -72,15 +90,19 @@ def create_app(run_dir: str | Path, store_path: str | Path | None = None, *, all
     app.include_router(routes_index.router)
     app.include_router(routes_data.router)
     app.include_router(routes_innovation.router)
+    app.include_router(routes_scenario.router)
     if allow_writes:
         app.include_router(routes_admin.router)
+        app.include_router(routes_uploads.router)
     app.include_router(pages.router)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
-    app.add_middleware(Guard, max_body=max_body, max_seconds=max_seconds)
+    app.add_middleware(Guard, max_body=max_body, max_seconds=max_seconds,
+                       max_upload=routes_uploads.MAX_UPLOAD if max_upload is None else max_upload,
+                       upload_paths=routes_uploads.UPLOAD_PATHS if allow_writes else frozenset())
     _document_choices(app, cat)
     return app
 

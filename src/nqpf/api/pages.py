@@ -23,6 +23,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "map": ("/", "Map and ranking", "地图与排名"),
     "profile": ("/profile", "Province profile", "省份画像"),
     "compare": ("/compare", "Compare provinces", "省份对比"),
+    "scenario": ("/scenario", "Scenarios", "情景模拟"),
     "disparity": ("/disparity", "Regional disparity", "区域差距"),
     "opportunity": ("/opportunity", "Opportunity matrix", "机会矩阵"),
     "analyses": ("/analyses", "Analyses", "分析"),

@@ -139,6 +139,21 @@ def profile_route(framework: FrameworkId, cat: Cat, request: Request,
     return cache.put(key, Response(json_bytes(p.to_dict()), media_type="application/json"))
 
 
+ProfileTable = Literal["dims", "trend", "strengths", "weaknesses", "peers"]
+
+
+@router.get("/frameworks/{framework}/profiles/{region}/tables/{table}",
+            summary="One table of a province profile, for download / 省份画像表格")
+def profile_table(framework: FrameworkId, cat: Cat, page: Annotated[Page, Depends()],
+                  region: Annotated[str, Path(max_length=64, description="province code or name")],
+                  table: Annotated[ProfileTable, Path(description="dims, trend, strengths, weaknesses or peers")],
+                  year: YearQ = None) -> Response:
+    p = profile(cat.run(framework), region, year)
+    df: pd.DataFrame = getattr(p, table)
+    return table_response(df, page, f"profile_{framework}_{p.region_code}_{p.year}_{table}",
+                          {"framework": framework, "region_code": p.region_code, "year": p.year, "table": table})
+
+
 @router.get("/frameworks/{framework}/compare", summary="Compare 2-4 provinces / 省份对比")
 def compare_route(framework: FrameworkId, cat: Cat, page: Annotated[Page, Depends()],
                   regions: Annotated[str, Query(max_length=300, description="2-4 codes or names, comma-separated")],

@@ -45,27 +45,32 @@ async def _send_json(send: Send, status: int, detail: str) -> None:
 
 
 class Guard:
-    """Body limit (413), time limit (503), security headers on every response, and a last
-    catch-all that answers 500 with one line and never a stack trace."""
+    """Body limit (413; ``max_upload`` on the ``upload_paths``), time limit (503), security
+    headers on every response, and a last catch-all that answers 500 with one line and never a
+    stack trace."""
 
-    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY, max_seconds: float = MAX_SECONDS) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY, max_seconds: float = MAX_SECONDS,
+                 max_upload: int = MAX_BODY, upload_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.max_body = max_body
         self.max_seconds = max_seconds
+        self.max_upload = max_upload
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_upload if scope.get("path") in self.upload_paths else self.max_body
         for k, v in scope.get("headers", []):
             if k == b"content-length":
                 try:
-                    too_big = int(v) > self.max_body
+                    too_big = int(v) > limit
                 except ValueError:
                     await _send_json(send, 400, "invalid Content-Length header")
                     return
                 if too_big:
-                    await _send_json(send, 413, f"request body over {self.max_body} bytes / 请求体过大")
+                    await _send_json(send, 413, f"request body over {limit} bytes / 请求体过大")
                     return
         seen = 0
         started = False
@@ -75,7 +80,7 @@ class Guard:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.max_body:
+                if seen > limit:
                     raise _TooBig
             return msg
 
@@ -91,7 +96,7 @@ class Guard:
             await asyncio.wait_for(self.app(scope, limited_receive, headed_send), self.max_seconds)
         except _TooBig:
             if not started:
-                await _send_json(send, 413, f"request body over {self.max_body} bytes / 请求体过大")
+                await _send_json(send, 413, f"request body over {limit} bytes / 请求体过大")
         except TimeoutError:
             if not started:
                 await _send_json(send, 503, f"the request took over {self.max_seconds:g} s and was stopped / 请求超时")

@@ -132,6 +132,8 @@ class Catalog:
         self.store_path = Path(store_path).expanduser() if store_path is not None else None
         self._lock = threading.Lock()
         self._results: dict[str, IndexResult] = {}
+        #: per-process results derived from the runs (e.g. linkage estimates), computed once
+        self.memo: dict[str, Any] = {}
         self._runs = {p.parent.name: Run(p.parent) for p in sorted(self.run_dir.glob("*/run.json"))}
 
     @property

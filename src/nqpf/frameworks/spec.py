@@ -522,6 +522,9 @@ def _resolve(name_or_path: str | Path) -> Path:
         return p
     if isinstance(name_or_path, str) and "@" in name_or_path:
         return _resolve_version(name_or_path)
+    user = _user_framework(name_or_path)
+    if user is not None:
+        return user
     shipped = list_frameworks()
     hint = difflib.get_close_matches(str(name_or_path), shipped, n=2, cutoff=0.5)
     tip = f"; did you mean {', '.join(hint)}?" if hint else ""
@@ -529,6 +532,17 @@ def _resolve(name_or_path: str | Path) -> Path:
         f"no framework {str(name_or_path)!r}: not a shipped id ({', '.join(shipped)}) "
         f"nor an existing YAML file{tip}"
     )
+
+
+def _user_framework(name: str | Path) -> Path | None:
+    """``<user frameworks folder>/<id>.yaml`` for a bare id saved there (see
+    :func:`nqpf.settings.default_frameworks_dir`), else None."""
+    from nqpf.settings import default_frameworks_dir
+
+    if not isinstance(name, str) or not _FW_ID_RE.match(name):
+        return None
+    p = default_frameworks_dir() / f"{name}.yaml"
+    return p if p.is_file() else None
 
 
 def _text(d: dict[str, Any], key: str) -> str:

@@ -27,6 +27,15 @@
     quadrant: ["Quadrant", "象限"], analyses: ["Analyses", "分析"], rows: ["rows", "行"],
     years: ["Years", "年份"], provinces: ["Provinces", "省份数"], dims: ["Dimensions", "维度"],
     mapTitle: ["Score by province", "各省得分"], firstYear: ["Change since first year", "首年以来变化"],
+    scRegions: ["Provinces", "省份"], scIndicators: ["Indicators", "指标"], scKind: ["Change", "变动方式"],
+    scSet: ["Set to a value (indicator's unit)", "设为某值（指标单位）"], scRel: ["Change by % (relative)", "按百分比变动"],
+    scPeer: ["Reach the peer leader", "达到同类省份最优"], scValue: ["Value", "数值"], scFrom: ["From", "起始年"], scTo: ["To", "截止年"],
+    scRun: ["Run scenario", "运行情景"], scNew: ["New score and rank vs old", "新旧得分与排名"], scMoved: ["Who moved", "排名变动的省份"],
+    scApplied: ["Changes applied", "已应用的变动"], scImplied: ["Implied change of high-quality development", "对高质量发展的隐含影响"],
+    before: ["Before", "原值"], after: ["After", "新值"], oldScore: ["Old score", "原得分"], newScore: ["New score", "新得分"],
+    oldRank: ["Old rank", "原排名"], newRank: ["New rank", "新排名"], implied: ["Implied change", "隐含变化"],
+    interval: ["Interval", "区间"], nobody: ["No province's rank changed.", "没有省份排名变化。"],
+    emptyTitle: ["No run yet", "尚无运行结果"], whatIf: ["What if? (scenario)", "情景模拟"], scHint: ["Hold Ctrl (or ⌘) to choose several.", "按住 Ctrl（或 ⌘）可多选。"],
   };
   const t = (k) => (T[k] ? T[k][ZH ? 1 : 0] : k);
   const q = new URLSearchParams(location.search);
@@ -78,10 +87,18 @@
     return Plotly.react(el, traces, Object.assign(base, layout || {}), PCONF);
   }
 
+  class EmptyRuns extends Error { constructor() { super(ZH ? "没有运行结果：请先运行 nqpf run" : "no runs found: run `nqpf run` first"); } }
+  function emptyState() {
+    content.innerHTML = `<div class="card" id="empty-state"><h2>${t("emptyTitle")}</h2><p>${ZH
+      ? "此服务尚无指数运行结果。请在终端运行以下命令构建（导入数据并构建三个指数，约20秒），然后重新启动服务："
+      : "This server has no index run yet. Build one in a terminal (imports the data and builds the three indices, about 20 s), then restart the server:"}</p>
+      <pre>nqpf run --out nqpf-output\nnqpf serve --run-dir nqpf-output</pre><p class="note">${ZH
+      ? "或直接运行 nqpf serve（不加 --no-build），它会先自动构建。" : "Or run nqpf serve without --no-build: it builds first."}</p></div>`;
+  }
   let fwInfo = {};
   async function framework() {
     const fw = FWS.includes(q.get("framework")) ? q.get("framework") : FWS[0];
-    if (!fw) throw new Error(ZH ? "没有运行结果：请先运行 nqpf run" : "no runs found: run `nqpf run` first");
+    if (!fw) throw new EmptyRuns();
     if (!fwInfo[fw]) fwInfo[fw] = await api(`/api/v1/frameworks/${fw}`);
     return fwInfo[fw];
   }
@@ -174,13 +191,15 @@
     fwSelect(info, pageProfile);
     select("region", t("region"), regs.map((r) => [r.region_code, nm(r)]), region, (v) => { setQuery("region", v); pageProfile(); });
     const p = await api(`/api/v1/frameworks/${info.framework}/profiles/${encodeURIComponent(region)}`);
+    const pdl = (tb) => downloads(`/api/v1/frameworks/${info.framework}/profiles/${p.region_code}/tables/${tb}`, { year: p.year }).replace('class="downloads"', `class="downloads" id="dl-${tb}"`);
     const ch = p.rank_change == null ? "" : p.rank_change > 0 ? `<span class="up">▲${p.rank_change}</span>` : p.rank_change < 0 ? `<span class="down">▼${-p.rank_change}</span>` : "=";
     const swCols = [{ label: t("indicator"), cls: "name", get: (x) => nm(x) }, { label: t("rank"), key: "rank", num: true }, { label: t("score"), num: true, get: (x) => fmt(x.score) }];
     content.innerHTML = `<div class="card"><h2 id="profile-name">${esc(ZH ? p.region_zh : p.region_en)} · ${p.year}: ${t("rank")} ${p.rank ?? "–"}/${p.n_regions} ${ch}</h2><p id="narrative">${esc(ZH ? p.narrative_zh : p.narrative_en)}</p></div>
-      <div class="grid2"><div class="card"><h2>${t("radar")}</h2><div id="radar" class="chart"></div></div><div class="card"><h2>${t("trend")}</h2><div id="trend" class="chart"></div></div></div>
-      <div class="grid2"><div class="card"><h2>${t("strengths")}</h2>${table(swCols, p.strengths, "strengths")}</div><div class="card"><h2>${t("weaknesses")}</h2>${table(swCols, p.weaknesses, "weaknesses")}</div></div>
-      <div class="card"><h2>${t("peers")}</h2>${table([{ label: t("province"), cls: "name", html: (x) => `<a href="/profile?lang=${LANG}&framework=${info.framework}&region=${x.region_code}">${esc(rn(x))}</a>` }, { label: t("distance"), num: true, get: (x) => fmt(x.distance) }], p.peers, "peers")}
-      <p><a id="compare-peers" href="/compare?lang=${LANG}&framework=${info.framework}&regions=${[p.region_code, ...p.peers.slice(0, 1).map((x) => x.region_code)].join(",")}">${t("compare")} →</a></p></div>`;
+      <div class="grid2"><div class="card"><h2>${t("radar")}</h2><div id="radar" class="chart"></div>${pdl("dims")}</div><div class="card"><h2>${t("trend")}</h2><div id="trend" class="chart"></div>${pdl("trend")}</div></div>
+      <div class="grid2"><div class="card"><h2>${t("strengths")}</h2>${pdl("strengths")}${table(swCols, p.strengths, "strengths")}</div><div class="card"><h2>${t("weaknesses")}</h2>${pdl("weaknesses")}${table(swCols, p.weaknesses, "weaknesses")}</div></div>
+      <div class="card"><h2>${t("peers")}</h2>${pdl("peers")}${table([{ label: t("province"), cls: "name", html: (x) => `<a href="/profile?lang=${LANG}&framework=${info.framework}&region=${x.region_code}">${esc(rn(x))}</a>` }, { label: t("distance"), num: true, get: (x) => fmt(x.distance) }], p.peers, "peers")}
+      <p><a id="compare-peers" href="/compare?lang=${LANG}&framework=${info.framework}&regions=${[p.region_code, ...p.peers.slice(0, 1).map((x) => x.region_code)].join(",")}">${t("compare")} →</a>
+      · <a id="whatif-link" href="/scenario?lang=${LANG}&framework=${info.framework}&region=${p.region_code}">${t("whatIf")} →</a></p></div>`;
     const labels = p.dims.map((d) => nm(d));
     plot("radar", [
       { type: "scatterpolar", r: [...p.dims.map((d) => d.score), p.dims[0].score], theta: [...labels, labels[0]], name: ZH ? p.region_zh : p.region_en, fill: "toself" },
@@ -290,6 +309,78 @@
     });
   }
 
+  // -- scenario -----------------------------------------------------------------------------
+  function csvLink(id, cols, rows, name) {
+    const line = (vals) => vals.map((v) => { const x = v == null ? "" : String(v); return /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x; }).join(",");
+    const text = "\ufeff" + [line(cols), ...rows.map((r) => line(cols.map((c) => r[c])))].join("\n") + "\n";
+    const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+    return `<div class="downloads"><a id="${id}" href="${url}" download="${name}.csv">${t("csv")}</a></div>`;
+  }
+  async function pageScenario() {
+    const info = await framework();
+    const regs = await regions();
+    const fw = info.framework;
+    const inds = (await api(`/api/v1/frameworks/${fw}/indicators?limit=500`)).items;
+    const years = info.years;
+    const pre = (q.get("region") || "").split(",").filter(Boolean);
+    controls.innerHTML = ""; fwSelect(info, pageScenario);
+    const opts = (list, chosen) => list.map(([v, l]) => `<option value="${esc(v)}"${chosen.includes(String(v)) ? " selected" : ""}>${esc(l)}</option>`).join("");
+    const yopts = (sel) => years.map((y) => `<option value="${y}"${y === sel ? " selected" : ""}>${y}</option>`).join("");
+    content.innerHTML = `<form id="sc-form" class="card">
+      <div class="grid2"><label>${t("scRegions")}<br><select id="sc-regions" multiple size="8">${opts(regs.map((r) => [r.region_code, nm(r)]), pre.length ? pre : ["340000"])}</select></label>
+      <label>${t("scIndicators")}<br><select id="sc-indicators" multiple size="8">${opts(inds.map((x) => [x.indicator, `${nm(x)} (${x.unit || ""})`]), [inds[0] ? inds[0].indicator : ""])}</select></label></div>
+      <p class="note">${t("scHint")}</p>
+      <div class="controls"><label>${t("scKind")} <select id="sc-kind"><option value="relative">${t("scRel")}</option><option value="set">${t("scSet")}</option><option value="peer_leader">${t("scPeer")}</option></select></label>
+      <label>${t("scValue")} <input id="sc-value" type="number" step="any" value="20" style="width:8em"><span id="sc-unit">%</span></label>
+      <label>${t("scFrom")} <select id="sc-from">${yopts(years[years.length - 1])}</select></label>
+      <label>${t("scTo")} <select id="sc-to">${yopts(years[years.length - 1])}</select></label>
+      <button type="submit" id="sc-run">${t("scRun")}</button></div></form><div id="sc-result"></div>`;
+    $("#sc-kind").addEventListener("change", (e) => { const k = e.target.value; $("#sc-value").disabled = k === "peer_leader"; $("#sc-unit").textContent = k === "relative" ? "%" : ""; });
+    const sel = (id) => [...$(id).selectedOptions].map((o) => o.value);
+    $("#sc-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const out = $("#sc-result");
+      out.innerHTML = `<p class="note">${t("loading")}</p>`;
+      const kind = $("#sc-kind").value;
+      const a = Number($("#sc-from").value), b = Number($("#sc-to").value);
+      const ys = []; for (let y = Math.min(a, b); y <= Math.max(a, b); y++) ys.push(y);
+      const raw = $("#sc-value").value;
+      const change = { regions: sel("#sc-regions"), indicators: sel("#sc-indicators"), kind, years: ys };
+      if (kind !== "peer_leader") change.value = raw === "" ? null : (kind === "relative" ? Number(raw) / 100 : Number(raw));
+      try {
+        const r = await api(`/api/v1/frameworks/${fw}/whatif`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ changes: [change] }) });
+        renderScenario(r, info);
+      } catch (err) { out.innerHTML = `<p class="down" id="sc-error">${t("error")}: ${esc(err.message)}</p>`; }
+    });
+  }
+  function renderScenario(r, info) {
+    const arrow = (d) => (d > 0 ? `<span class="up">▲${d}</span>` : d < 0 ? `<span class="down">▼${-d}</span>` : "=");
+    const idxCols = [{ label: t("province"), cls: "name", get: rn }, { label: t("year"), key: "year", num: true },
+      { label: t("oldScore"), num: true, get: (x) => fmt(x.score_before, 4) }, { label: t("newScore"), num: true, get: (x) => fmt(x.score_after, 4) },
+      { label: "Δ", num: true, get: (x) => (x.score_change >= 0 ? "+" : "") + fmt(x.score_change, 4) },
+      { label: t("oldRank"), key: "rank_before", num: true }, { label: t("newRank"), key: "rank_after", num: true },
+      { label: "", html: (x) => arrow(x.rank_before - x.rank_after) }];
+    const movedCols = [{ label: t("province"), cls: "name", get: rn }, { label: t("year"), key: "year", num: true },
+      { label: t("oldRank"), key: "rank_before", num: true }, { label: t("newRank"), key: "rank_after", num: true }, { label: "", html: (x) => arrow(x.rank_change) },
+      { label: t("score"), num: true, get: (x) => fmt(x.score_after, 4) }];
+    const chCols = [{ label: t("province"), cls: "name", get: (x) => (ZH ? x.region_zh : x.region_en) }, { label: t("year"), key: "year", num: true },
+      { label: t("indicator"), get: (x) => nm(x) }, { label: t("unit"), key: "unit" },
+      { label: t("before"), num: true, get: (x) => fmt(x.before, 4) }, { label: t("after"), num: true, get: (x) => fmt(x.after, 4) }];
+    const im = r.implied;
+    const lvl = Math.round(100 * im.level);
+    const imp = im.available
+      ? `<p class="note" id="sc-implied-note">${esc(im.note)} · coef ${fmt(im.coef, 3)} (SE ${fmt(im.se, 3)})</p>${table([{ label: t("province"), cls: "name", get: rn }, { label: t("year"), key: "year", num: true },
+        { label: "Δ " + t("index"), num: true, get: (x) => fmt(x.index_change, 4) }, { label: t("implied"), num: true, get: (x) => fmt(x.implied_change, 4) },
+        { label: `${t("interval")} ${lvl}%`, num: true, get: (x) => `${fmt(x.low, 4)} – ${fmt(x.high, 4)}` }], im.rows, "sc-implied")}`
+      : `<p class="note" id="sc-implied-note">${esc(im.note)}</p>`;
+    const idxNames = ["region_code", "region_en", "region_zh", "year", "score_before", "score_after", "score_change", "rank_before", "rank_after"];
+    const movedNames = ["region_code", "region_en", "region_zh", "year", "rank_before", "rank_after", "rank_change", "score_before", "score_after"];
+    $("#sc-result").innerHTML = `<div class="card"><h2>${t("scNew")} · ${esc(nodeLabel(info, r.node))}</h2>${csvLink("sc-dl-index", idxNames, r.index, `scenario_${r.framework}_index`)}${table(idxCols, r.index, "sc-index")}</div>
+      <div class="card"><h2>${t("scImplied")}</h2>${imp}</div>
+      <div class="card"><h2>${t("scMoved")}</h2>${r.moved.length ? csvLink("sc-dl-moved", movedNames, r.moved, `scenario_${r.framework}_moved`) + table(movedCols, r.moved, "sc-moved") : `<p class="note" id="sc-moved">${t("nobody")}</p>`}</div>
+      <div class="card"><h2>${t("scApplied")}</h2>${table(chCols, r.changes, "sc-changes")}<h2>${t("notes")}</h2><ul id="sc-notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul></div>`;
+  }
+
   // -- sources and method -------------------------------------------------------------------
   async function pageSources() {
     controls.innerHTML = "";
@@ -312,11 +403,14 @@
       <div class="card"><h2>${t("indicators")}</h2>${downloads(`/api/v1/frameworks/${fw}/indicators`, {})}${table([
         { label: t("indicator"), get: (x) => nm(x), cls: "nowrap" }, { label: t("node"), key: "dimension" }, { label: t("formula"), key: "formula" }, { label: t("unit"), key: "unit" },
         { label: t("direction"), key: "direction", num: true }, { label: t("rationale"), get: (x) => `${x.rationale || ""} ${x.reference || ""}` }], ind.items, "indicators-table")}</div>
-      <div class="card"><h2>${t("weights")}</h2>${w.items.length ? table(Object.keys(w.items[0]).map((c) => ({ label: c, get: (r) => (typeof r[c] === "number" ? fmt(r[c], 4) : r[c]) })), w.items, "weights-table") : "–"}</div>`;
+      <div class="card"><h2>${t("weights")}</h2>${w.items.length ? downloads(`/api/v1/frameworks/${fw}/analyses/weights`, {}) : ""}${w.items.length ? table(Object.keys(w.items[0]).map((c) => ({ label: c, get: (r) => (typeof r[c] === "number" ? fmt(r[c], 4) : r[c]) })), w.items, "weights-table") : "–"}</div>`;
   }
 
-  const PAGES = { map: pageMap, profile: pageProfile, compare: pageCompare, disparity: pageDisparity, opportunity: pageOpportunity, analyses: pageAnalyses, qualifier: pageQualifier, sources: pageSources, method: pageMethod };
+  const PAGES = { map: pageMap, profile: pageProfile, compare: pageCompare, scenario: pageScenario, disparity: pageDisparity, opportunity: pageOpportunity, analyses: pageAnalyses, qualifier: pageQualifier, sources: pageSources, method: pageMethod };
   syncLang();
   const run = PAGES[body.dataset.page];
-  if (run) run().then(() => body.setAttribute("data-ready", "1")).catch((e) => { fail(e); body.setAttribute("data-ready", "error"); });
+  if (run) run().then(() => body.setAttribute("data-ready", "1")).catch((e) => {
+    if (e instanceof EmptyRuns) { emptyState(); body.setAttribute("data-ready", "empty"); return; }
+    fail(e); body.setAttribute("data-ready", "error");
+  });
 })();
