@@ -192,3 +192,35 @@ def test_link_read_from_the_run_linkage_tables(job, tmp_path: Path) -> None:
     assert read_linkage(tmp_path, NQPF) is not None and read_linkage(tmp_path, TEI) is None
     # no table: fitted from the HQD scores
     assert hqd_link(results[TEI], run_dir=tmp_path, hqd=results[HQD], panel=panel).source.startswith("fitted")
+
+
+# --- the command line on the run folder -----------------------------------------------------------
+def test_cli_profile_and_scenario_on_the_run(job, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from nqpf.cli import app
+
+    run, results, _ = job
+    res = CliRunner().invoke(app, ["profile", "Anhui", "--run", str(run / NQPF), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    rob = rank_intervals(run / NQPF)
+    assert rob is not None
+    r = rob[(rob["region_code"] == "340000") & (rob["year"] == results[NQPF].years[-1])
+            & (rob["node"] == results[NQPF].framework.root.id)].iloc[0]
+    out = " ".join(res.output.split())
+    assert f"(median {r['rank_median']:.0f}, 90% interval {r['rank_p05']:.0f}-{r['rank_p95']:.0f})" in out
+    f = tmp_path / "more.yaml"
+    f.write_text(f"changes:\n  - {{region: Anhui, indicator: {results[NQPF].indicators[0]}, relative: 0.3}}\n",
+                 encoding="utf-8")
+    res = CliRunner().invoke(app, ["scenario", str(f), "--run", str(run / NQPF), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / NQPF / "scenarios" / "more"
+    eff = pd.read_csv(folder / "effects.csv", dtype={"region_code": str})
+    e = eff[eff["node"] == results[NQPF].framework.root.id].iloc[0]
+    notes = (folder / "notes.txt").read_text(encoding="utf-8")
+    coef, se = map(float, re.search(r"coefficient (\S+) \(se (\S+)\)", notes).groups())  # type: ignore[union-attr]
+    z = norm.ppf(0.975)
+    assert e["implied_hqd"] == pytest.approx(coef * e["score_change"], rel=1e-5)
+    assert e["implied_hqd_low"] == pytest.approx((coef - z * se) * e["score_change"], rel=1e-5)
+    assert "fitted: two-way FE of hqd-four-channels" in notes and ASSUMPTION[0] in notes
+    assert "implied HQD change" in " ".join(res.output.split())
