@@ -111,10 +111,19 @@ def write_profile_tables(result: IndexResult, out: str | Path, panel: Panel, *, 
 
     # the structural variables only: each peer search reads them, not the whole panel
     struct = panel.select(variables=sorted({v for f in DEFAULT_FEATURES.values() for v in f[0]} & set(panel.variables)))
+    notes: list[str] = []
     for code in result.regions:
-        p = profile(result, code, run=run_folder)
-        pe = find_peers(result, code, panel=struct, year=p.year)
-        pri = priorities(result, code, year=p.year)
+        try:
+            p = profile(result, code, run=run_folder)
+            pri = priorities(result, code, year=p.year)
+        except NqpfError as e:  # e.g. a user's region without an index score: said, not fatal
+            notes.append(f"no profile for {code}: {e}")
+            continue
+        try:
+            pe = find_peers(result, code, panel=struct, year=p.year)
+        except NqpfError as e:
+            pe = None
+            notes.append(f"no peers for {code}: {e}")
         nar = narrate(p, pri)
         made[code], narratives[code], records[code] = p, nar, narrative_record(nar)
         tables["levels"].append(p.to_tidy())
@@ -132,15 +141,16 @@ def write_profile_tables(result: IndexResult, out: str | Path, panel: Panel, *, 
             "rank_median": float(iv["rank_median"]) if iv is not None else float("nan"),
             "rank_p95": float(iv["rank_p95"]) if iv is not None else float("nan"),
             "computed": iv is not None, "source": p.uncertainty_source}]))
-        pt = pe.table().rename(columns={"region_code": "candidate"})
-        pt.insert(0, "region_code", code)
-        pt.insert(2, "method", pe.method)
-        tables["peers"].append(pt)
+        if pe is not None:
+            pt = pe.table().rename(columns={"region_code": "candidate"})
+            pt.insert(0, "region_code", code)
+            pt.insert(2, "method", pe.method)
+            tables["peers"].append(pt)
     for name, parts in tables.items():
-        pd.concat(parts, ignore_index=True).to_csv(folder / f"{name}.csv", index=False, float_format="%.10g")
+        if parts:
+            pd.concat(parts, ignore_index=True).to_csv(folder / f"{name}.csv", index=False, float_format="%.10g")
     (folder / "narratives.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
     sections: list[Section] = [profiles_section(made, narratives)]
-    notes: list[str] = []
     try:  # the linkage coefficient scenarios use for the implied HQD change
         link = hqd_link(result, run_dir=out, hqd=hqd, panel=panel)
         link.to_frame().to_csv(folder / "hqd_link.csv", index=False, float_format="%.10g")
