@@ -224,3 +224,22 @@ def test_cli_profile_and_scenario_on_the_run(job, tmp_path: Path) -> None:
     assert e["implied_hqd_low"] == pytest.approx((coef - z * se) * e["score_change"], rel=1e-5)
     assert "fitted: two-way FE of hqd-four-channels" in notes and ASSUMPTION[0] in notes
     assert "implied HQD change" in " ".join(res.output.split())
+
+
+def test_what_could_not_be_made_is_said(job, tmp_path: Path) -> None:
+    from nqpf.profiles.run_tables import write_profile_tables
+
+    _, results, panel = job
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    sections = write_profile_tables(results[NQPF], tmp_path / "out", panel, hqd=None, data=empty)
+    folder = tmp_path / "out" / NQPF / "profiles"
+    notes = pd.read_csv(folder / "notes.csv")["note"].tolist()
+    assert any(n.startswith("HQD linkage not available") for n in notes)
+    assert any(n.startswith("investor view not made") and "gwr_provincial" in n for n in notes)
+    assert [s[0] for s in sections] == ["profiles"]
+    ri = pd.read_csv(folder / "rank_interval.csv", dtype={"region_code": str})
+    assert len(ri) == 31 and not ri["computed"].any() and ri["rank_p05"].isna().all()
+    nar = pd.read_csv(folder / "narratives.csv", dtype={"region_code": str})
+    assert (nar[nar["key"] == "interval"]["en"] == NOT_COMPUTED[0]).sum() == 31
+    assert write_profile_tables(results[HQD], tmp_path / "out", panel) == []

@@ -260,7 +260,7 @@ def invest(
     weights: Annotated[str | None, typer.Option(help="Component weights, e.g. strength=0.3,policy=0.2 / 权重")] = None,
     corpus: Annotated[Path | None, typer.Option(help="Work-report corpus (default: <data>/text/gwr_provincial) / 政府工作报告语料")] = None,
     top: Annotated[int, typer.Option(help="Provinces listed per sector / 每个产业列出省份数")] = 5,
-    draws: Annotated[int, typer.Option(help="Weight draws for the rank intervals / 权重抽样次数")] = 1000,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws (weight noise, component exclusion) for the rank intervals / 抽样次数")] = 1000,
     store: StoreOpt = None, data: DataOpt = None,
     out: OutOpt = Path("nqpf-output"),
 ) -> None:
