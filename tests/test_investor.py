@@ -20,10 +20,14 @@ from nqpf.profiles.investor import (
 )
 
 
+def _read(data_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(data_dir / name, dtype={"region_code": str})
+
+
 @pytest.fixture(scope="module")
 def panel(data_dir: Path) -> Panel:
-    ext = pd.read_csv(data_dir / "extension" / "nbs_tongjimodule.csv", dtype={"region_code": str})
-    obs = pd.concat([pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}), ext])
+    ext = [_read(data_dir, f"extension/{f}") for f in ("nbs_tongjimodule.csv", "tjjm2026_nbs.csv")]
+    obs = pd.concat([_read(data_dir, "panel/provinces.csv"), *ext])
     cat = pd.concat([pd.read_csv(data_dir / "panel" / "variables.csv"),
                      pd.read_csv(data_dir / "extension" / "variables.csv")]).drop_duplicates("variable")
     return Panel(obs.drop_duplicates(["region_code", "year", "variable"]), cat)
@@ -52,8 +56,19 @@ def test_matrix_shape_and_range(view: InvestorView) -> None:
     assert view.notes == [
         "digital: internet_penetration has no value for 350000; their component is the mean of its other items",
         "strength: software_revenue_to_gdp has no value for 540000; their component is the mean of its other items",
+        "strength: embedded_software_to_gdp has no value for 460000, 540000, 630000; their component is the mean "
+        "of its other items",
         "strength: it_services_to_gdp has no value for 540000; their component is the mean of its other items",
+        "strength: software_products_to_gdp has no value for 540000; their component is the mean of its other items",
+        "strength: information_security_to_gdp has no value for 150000, 540000; their component is the mean of its "
+        "other items",
         "strength: energy_intensity has no value for 540000; their component is the mean of its other items",
+        "strength: co2_per_gdp has no value for 540000; their component is the mean of its other items",
+        "strength (next_gen_it): no item for 540000; their opportunity reweights the other components",
+        "strength (ai_big_data): no item for 540000; their opportunity reweights the other components",
+        "strength (green_environmental): no item for 540000; their opportunity reweights the other components",
+        "rank intervals: 1000 draws (seed 0), weights x U(1-0.25, 1+0.25), one component left out in 885 draws "
+        "(one at a time); 5th-95th percentile of the ranks",
     ]
     assert sum(view.weights.values()) == pytest.approx(1) and view.weights == DEFAULT_WEIGHTS
 
@@ -63,7 +78,9 @@ def test_opportunity_is_the_weighted_sum_of_the_items(view: InvestorView) -> Non
     for sector in SECTORS:
         sub = it[(it["sector"] == sector) | (it["sector"] == "*")]
         comp = sub.groupby(["region_code", "component"])["normalised"].mean().unstack()
-        manual = sum(view.weights[c] * comp[c] for c in COMPONENTS)
+        w = pd.Series(view.weights)[list(COMPONENTS)]
+        ok = comp[list(COMPONENTS)].notna()
+        manual = (comp[list(COMPONENTS)].fillna(0) * w).sum(axis=1) / (ok * w).sum(axis=1)  # missing: reweighted
         np.testing.assert_allclose(view.matrix[sector].to_numpy(), manual.reindex(view.matrix.index).to_numpy())
 
 
@@ -79,6 +96,43 @@ def test_items_are_real_values_with_year_and_source(view: InvestorView, panel: P
     best = e.loc[e["value"].idxmin()]
     assert best["normalised"] == 1.0 and e["normalised"].min() == 0.0
     assert e["name_en"].str.endswith("(proxy)").all()
+
+
+@pytest.mark.parametrize(("item", "num_file", "num", "den_file", "den", "scale", "source"), [
+    ("software_revenue_to_gdp", "extension/nbs_tongjimodule.csv", "software_revenue", "panel/provinces.csv", "gdp",
+     0.01, "tongjimodule_nbs"),
+    ("it_services_to_gdp", "extension/nbs_tongjimodule.csv", "it_services_revenue", "panel/provinces.csv", "gdp",
+     0.01, "tongjimodule_nbs"),
+    ("information_security_to_gdp", "extension/nbs_tongjimodule.csv", "information_security_revenue",
+     "panel/provinces.csv", "gdp", 0.01, "tongjimodule_nbs"),
+    ("power_generation_per_resident", "extension/tjjm2026_nbs.csv", "power_generation", "panel/provinces.csv",
+     "population", 1e4, "tjjm2026_nbs"),
+])
+def test_sector_components_equal_the_source_statistics(view: InvestorView, data_dir: Path, item: str, num_file: str,
+                                                       num: str, den_file: str, den: str, scale: float,
+                                                       source: str) -> None:
+    it = view.items[view.items["item"] == item].drop_duplicates("region_code").set_index("region_code")
+    y = int(it["year"].iloc[0])
+    a = _read(data_dir, num_file)
+    a = a[(a["variable"] == num) & (a["year"] == y)].set_index("region_code")["value"]
+    b = _read(data_dir, den_file)
+    b = b[(b["variable"] == den) & (b["year"] == y)].set_index("region_code")["value"]
+    expect = (scale * a / b).dropna()
+    assert len(expect) >= 28
+    np.testing.assert_allclose(it.loc[expect.index, "value"].to_numpy(), expect.to_numpy(), rtol=1e-12)
+    assert it["source"].iloc[0].startswith(source) and it["year"].nunique() == 1
+
+
+def test_proxy_only_where_no_sector_series(view: InvestorView) -> None:
+    st = view.items[view.items["component"] == "strength"]
+    real = st[st["sector"].isin(["next_gen_it", "ai_big_data"])]
+    assert not real["proxy"].any() and not real["name_en"].str.contains("proxy").any()
+    other = st[~st["sector"].isin(["next_gen_it", "ai_big_data"])]
+    assert other["proxy"].all() and other["name_en"].str.endswith("(proxy)").all()
+    assert other["name_zh"].str.endswith("（代理指标）").all()
+    comp = view.scores[view.scores["component"] == "strength"].drop_duplicates("sector").set_index("sector")
+    assert comp.loc["ai_big_data", "sources"].startswith("tongjimodule_nbs") and comp.loc["ai_big_data", "years"] == "2024"
+    assert not comp.loc["ai_big_data", "proxy"] and comp.loc["biomedicine", "proxy"]
 
 
 def test_policy_component_is_the_work_report_exposure(view: InvestorView, exposure: pd.DataFrame) -> None:
@@ -101,9 +155,45 @@ def test_weights_change_the_ranking(panel: Panel, exposure: pd.DataFrame, view: 
 def test_rank_intervals(panel: Panel, exposure: pd.DataFrame, view: InvestorView) -> None:
     u = view.uncertainty
     assert ((u["rank_p05"] <= u["rank_median"]) & (u["rank_median"] <= u["rank_p95"])).all()
-    tight = investor_view(panel, exposure, concentration=1e13, draws=50)
+    assert (u["rank_p95"] > u["rank_p05"]).any()
+    tight = investor_view(panel, exposure, noise=0.0, exclusion=False, draws=50)
     t = tight.uncertainty
     assert (t["rank_p05"] == t["rank"]).all() and (t["rank_p95"] == t["rank"]).all()
+
+
+def test_component_exclusion_draws_equal_direct_rebuilds(panel: Panel, exposure: pd.DataFrame) -> None:
+    # exclusion only: every draw is the matrix rebuilt with one component's weight set to 0
+    v = investor_view(panel, exposure, noise=0.0, exclusion=True, draws=40, seed=5)
+    dr = v.draws
+    left_out = dr["excluded"].tolist()
+    assert set(left_out) - {""} <= set(COMPONENTS) and "" in left_out and len(set(left_out)) > 4
+    variants = {c: investor_view(panel, exposure, weights={**DEFAULT_WEIGHTS, c: 0.0}, draws=1).ranks
+                for c in set(left_out) - {""}}
+    variants[""] = v.ranks
+    stack = np.stack([variants[c].to_numpy() for c in left_out])          # (draws, R, S)
+    lo, hi = np.percentile(stack, [5, 95], axis=0)
+    u = v.uncertainty.set_index(["region_code", "sector"])
+    for i, code in enumerate(v.matrix.index):
+        for j, sec in enumerate(v.matrix.columns):
+            assert u.loc[(code, sec), "rank_p05"] == pytest.approx(lo[i, j])
+            assert u.loc[(code, sec), "rank_p95"] == pytest.approx(hi[i, j])
+    w = dr[[f"w_{c}" for c in COMPONENTS]].to_numpy()
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    for k, c in enumerate(COMPONENTS):
+        assert (w[dr["excluded"] == c, k] == 0).all()
+
+
+def test_weight_noise_draws() -> None:
+    from nqpf.profiles.investor import weight_draws
+
+    wv = np.array([DEFAULT_WEIGHTS[c] for c in COMPONENTS])
+    wd, ex = weight_draws(wv, 2000, noise=0.25, exclusion=False, seed=0)
+    assert (ex == -1).all()
+    ratio = (wd / wv) / (wd / wv).mean(axis=1, keepdims=True)
+    assert ratio.min() > 0.75 / 1.25 - 1e-9 and ratio.max() < 1.25 / 0.75 + 1e-9
+    np.testing.assert_allclose(wd.sum(axis=1), 1.0)
+    with pytest.raises(InvestorError, match="noise"):
+        weight_draws(wv, 10, noise=1.5)
 
 
 def test_real_leaders(view: InvestorView) -> None:

@@ -242,6 +242,10 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
             sections += coupling_sections(result, hqd, regional)
         if robustness > 0:
             sections += robustness_sections(result, out / result.framework.id, robustness, seed, log)
+        if analyses:  # profiles of every province, narratives, investor matrix: <fw>/profiles/*.csv
+            from nqpf.profiles.run_tables import write_profile_tables
+
+            sections += write_profile_tables(result, out, panel, hqd=hqd, data=data, seed=seed, log=log)
         paths = write_run(result, out, html=html, extra_sections=sections)
         if regional is not None:
             paths.update(regional.write(out / result.framework.id))  # regional/*.csv beside the summary

@@ -53,6 +53,7 @@ class Profile:
     narrative_en: str
     narrative_zh: str
     notes: list[str] = field(default_factory=list)
+    rank_interval: dict[str, float] | None = None  # median, p05, p95 of the run's robustness analysis
 
     def to_dict(self) -> dict[str, Any]:
         from nqpf.api.tables import records
@@ -63,7 +64,7 @@ class Profile:
             "rank_change": self.rank_change, "dims": records(self.dims), "trend": records(self.trend),
             "strengths": records(self.strengths), "weaknesses": records(self.weaknesses),
             "peers": records(self.peers), "narrative_en": self.narrative_en, "narrative_zh": self.narrative_zh,
-            "notes": self.notes,
+            "notes": self.notes, "rank_interval": self.rank_interval,
         }
 
 
@@ -125,9 +126,24 @@ def profile(run: Run, region: str, year: int | None = None, k_peers: int = 5, n_
     first = mine[(mine["year"] == run.years[0]) & (mine["node"] == run.root)]["rank"]
     rank_change = int(first.iloc[0] - rank) if rank is not None and len(first) and pd.notna(first.iloc[0]) else None
     p = Profile(code, reg.name_en, reg.name_zh, year, rank, n_regions, score, rank_change, dims, trend,
-                strengths, weaknesses, pr, "", "")
+                strengths, weaknesses, pr, "", "", rank_interval=rank_interval(run, code, year))
     p.narrative_en, p.narrative_zh = narrative(p, run)
     return p
+
+
+def rank_interval(run: Run, code: str, year: int) -> dict[str, float] | None:
+    """The index rank's median and 90% interval from the run's ``robustness/rank_uncertainty.csv``
+    (``nqpf run --robustness N``), or None when the run has none."""
+    from nqpf.profiles.intervals import rank_intervals
+
+    t = rank_intervals(run.folder)
+    if t is None:
+        return None
+    row = t[(t["region_code"] == code) & (t["year"] == year) & (t["node"] == run.root)]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    return {"median": float(r["rank_median"]), "p05": float(r["rank_p05"]), "p95": float(r["rank_p95"])}
 
 
 def narrative(p: Profile, run: Run) -> tuple[str, str]:
@@ -135,9 +151,19 @@ def narrative(p: Profile, run: Run) -> tuple[str, str]:
     if p.rank is None or p.score is None:
         return (f"{p.region_en} has no index score in {p.year}.", f"{p.region_zh}{p.year}年无指数得分。")
     first = run.years[0]
+    from nqpf.profiles.intervals import NOT_COMPUTED
+
+    iv = p.rank_interval
+    u_en = u_zh = ""
+    if iv is not None:
+        u_en = f", median {iv['median']:.0f}, 90% interval {iv['p05']:.0f}-{iv['p95']:.0f}"
+        u_zh = f"，中位数第{iv['median']:.0f}位，90%区间第{iv['p05']:.0f}-{iv['p95']:.0f}位"
     en = [f"In {p.year}, {p.region_en} ranks {p.rank} of {p.n_regions} on {run.meta.get('name_en', run.id)} "
-          f"(score {p.score:.3f})."]
-    zh = [f"{p.year}年，{p.region_zh}在{run.meta.get('name_zh', run.id)}中位列第{p.rank}（共{p.n_regions}个省份，得分{p.score:.3f}）。"]
+          f"(score {p.score:.3f}{u_en})."]
+    zh = [f"{p.year}年，{p.region_zh}在{run.meta.get('name_zh', run.id)}中位列第{p.rank}（共{p.n_regions}个省份，得分{p.score:.3f}{u_zh}）。"]
+    if iv is None:
+        en.append(NOT_COMPUTED[0])
+        zh.append(NOT_COMPUTED[1])
     if p.rank_change is not None and p.year != first:
         if p.rank_change > 0:
             en.append(f"It has moved up {p.rank_change} place(s) since {first}.")

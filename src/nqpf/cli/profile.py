@@ -74,6 +74,40 @@ def _robustness(path: Path | None) -> Any:
     return pd.read_csv(path, dtype={"region_code": str})
 
 
+def _hqd_linkage(result: IndexResult, run: Path | None, store: Path | None, data: Path | None) -> dict[str, Any] | None:
+    """The HQD linkage for a scenario. With ``--run``: the run's ``linkage/*.csv``, else fitted on
+    the run's own HQD index (controls from the two runs' panels where they have them); without:
+    fitted on the HQD index built from the same store. None, said, when there is no HQD index."""
+    from nqpf import services
+    from nqpf.errors import NqpfError
+    from nqpf.profiles.hqd_link import fit_link, read_linkage
+
+    if not result.framework.id.startswith("nqpf"):
+        return None
+    try:
+        if run is not None:
+            found = read_linkage(run.parent, result.framework.id)
+            if found is None:
+                hqd_dir = run.parent / "hqd-four-channels"
+                if not (hqd_dir / "run.json").is_file():
+                    console.print("[yellow]note / 说明:[/] implied HQD change not computed: the run has no "
+                                  "linkage tables and no hqd-four-channels index (nqpf run builds both) / "
+                                  "运行目录中无高质量发展指数，未计算隐含变化")
+                    return None
+                hqd = services.load(hqd_dir)
+                extra = [v for v in hqd.panel.variables if v not in result.panel.variables]
+                found = fit_link(result, hqd, result.panel.combine(hqd.panel.select(variables=extra)))
+        else:
+            hqd_id = "hqd-four-channels" + ("@1.0" if str(result.framework.version) == "1.0" else "")
+            with console.status("fitting the HQD linkage / 估计高质量发展关联"):
+                panel = _store_panel(store, data)
+                found = fit_link(result, services.build(hqd_id, panel), panel)
+    except NqpfError as e:
+        console.print(f"[yellow]note / 说明:[/] implied HQD change not computed / 未计算高质量发展变化: {escape(e)}")
+        return None
+    return found.as_linkage()
+
+
 def _print_profile(p: Profile, narrative: Any, pri: Any) -> None:
     t = Table(title=f"{p.region_en} / {p.region_zh} — {p.framework} {p.year}")
     for c in ("level 层级", "name 名称", "score 得分", "rank 排名"):
@@ -127,7 +161,7 @@ def profile(
         with Progress(console=console, transient=True) as prog:
             task = prog.add_task("profiles / 省份画像", total=len(codes))
             for code in codes:
-                p = make_profile(result, code, year=year, n=n, robustness=rob)
+                p = make_profile(result, code, year=year, n=n, robustness=rob, run=run)
                 pe = find_peers(result, code, panel=struct, year=p.year, k=k, peers=by_hand, method=peer_method,
                                 features=[f.strip() for f in features.split(",") if f.strip()] if features else None)
                 gaps = peer_gaps(result, code, pe, year=p.year)
@@ -171,12 +205,13 @@ def scenario(
     file: Annotated[Path, typer.Argument(help="Scenario YAML or CSV / 情景文件")],
     framework: Annotated[str | None, typer.Option("--framework", "-f", help="Framework (default: the file's, else nqpf-three-elements) / 指标体系")] = None,
     out_of_range: Annotated[str | None, typer.Option(help="clip|extrapolate (default: the file's, else clip) / 超出范围处理")] = None,
+    hqd: Annotated[bool, typer.Option(help="Implied change of high-quality development (linkage model) / 隐含的高质量发展变化")] = True,
     run: RunOpt = None, store: StoreOpt = None, data: DataOpt = None,
     out: OutOpt = Path("nqpf-output"),
 ) -> None:
     """Score a what-if scenario on the frozen scale and write the changes and their effects."""
     from nqpf.profiles import charts
-    from nqpf.profiles.scenario import read_scenario, run_scenario
+    from nqpf.profiles.scenario import add_implied_change, read_scenario, run_scenario
     from nqpf.safeyaml import load_yaml
 
     with safe():
@@ -190,8 +225,13 @@ def scenario(
         rows, opts = read_scenario(file, result)
         need_struct = run is not None and any(k == "peer_leader" and not p for k, p in zip(rows["kind"], rows["peers"],
                                                                                            strict=True))
+        link = opts.get("linkage")
         res = run_scenario(result, rows, out_of_range=out_of_range or str(opts.get("out_of_range", "clip")),
-                           linkage=opts.get("linkage"), panel=_store_panel(store, data) if need_struct else None)
+                           linkage=link, panel=_store_panel(store, data) if need_struct else None)
+        if link is None and hqd:  # the run's linkage coefficient, else fitted from the same data's HQD index
+            link = _hqd_linkage(result, run, store, data)
+            if link is not None:
+                add_implied_change(res, link)
         folder = out / result.framework.id / "scenarios" / file.stem
         _write({"changes": res.changes, "effects": res.effects, "scores": res.scored.to_tidy(),
                 "out_of_range": res.out_of_range}, folder)
@@ -205,6 +245,11 @@ def scenario(
                       f"{r['score_after']:.4f}", f"{r['score_change']:+.4f}",
                       f"{r['rank_before']:.0f} -> {r['rank_after']:.0f}")
         console.print(t)
+        if "implied_hqd" in res.effects.columns:
+            for r in res.index_effects().to_dict("records"):
+                console.print(f"{r['region_code']} {r['year']}: implied HQD change / 隐含高质量发展变化 "
+                              f"{r['implied_hqd']:+.4f} ({float((link or {}).get('level', 0.9)):.0%} CI "
+                              f"{r['implied_hqd_low']:+.4f} to {r['implied_hqd_high']:+.4f})")
         for n in res.notes:
             console.print(f"[yellow]note / 说明:[/] {escape(n)}")
         console.print(f"[green]written / 已输出[/] -> {escape(folder.resolve())}")
@@ -215,7 +260,7 @@ def invest(
     weights: Annotated[str | None, typer.Option(help="Component weights, e.g. strength=0.3,policy=0.2 / 权重")] = None,
     corpus: Annotated[Path | None, typer.Option(help="Work-report corpus (default: <data>/text/gwr_provincial) / 政府工作报告语料")] = None,
     top: Annotated[int, typer.Option(help="Provinces listed per sector / 每个产业列出省份数")] = 5,
-    draws: Annotated[int, typer.Option(help="Weight draws for the rank intervals / 权重抽样次数")] = 1000,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws (weight noise, component exclusion) for the rank intervals / 抽样次数")] = 1000,
     store: StoreOpt = None, data: DataOpt = None,
     out: OutOpt = Path("nqpf-output"),
 ) -> None:

@@ -6,11 +6,16 @@ scenarios and the investor view, all computed from an :class:`~nqpf.index.result
 * :mod:`~nqpf.profiles.peers` -- structurally similar provinces and the gap to the peer leader;
 * :mod:`~nqpf.profiles.priorities` -- obstacle degree and marginal gains, as action areas;
 * :mod:`~nqpf.profiles.scenario` -- what-if changes scored on the frozen scale;
+* :mod:`~nqpf.profiles.hqd_link` -- the linkage coefficient behind a scenario's implied HQD change;
+* :mod:`~nqpf.profiles.intervals` -- rank intervals read from a run's robustness analysis;
+* :mod:`~nqpf.profiles.run_tables` -- the tables and summary sections ``nqpf run`` writes;
 * :mod:`~nqpf.profiles.investor` -- a province x sector opportunity matrix;
 * :mod:`~nqpf.profiles.narrative` -- bilingual sentences filled from the tables;
 * :mod:`~nqpf.profiles.charts` -- Plotly figures.
 """
 
+from nqpf.profiles.hqd_link import HQDLink, fit_link, hqd_link, read_linkage
+from nqpf.profiles.intervals import rank_intervals
 from nqpf.profiles.investor import InvestorError, InvestorView, investor_view, sector_text_exposure
 from nqpf.profiles.narrative import Narrative, narrate
 from nqpf.profiles.peers import Peers, find_peers, peer_gaps
@@ -19,12 +24,15 @@ from nqpf.profiles.profile import PERFORMANCE_GROUPS, Profile, ProfileError, pro
 from nqpf.profiles.scenario import (
            ScenarioInputError,
            ScenarioResult,
+           add_implied_change,
            implied_change,
            read_scenario,
            run_scenario,
 )
 
-__all__ = ["PERFORMANCE_GROUPS", "InvestorError", "InvestorView", "Narrative", "Peers", "Priorities", "Profile",
-           "ProfileError", "ScenarioInputError", "ScenarioResult", "find_peers", "implied_change", "investor_view",
-           "narrate", "peer_gaps", "priorities", "profile", "profiles", "read_scenario", "run_scenario",
+__all__ = ["PERFORMANCE_GROUPS", "HQDLink", "InvestorError", "InvestorView", "Narrative", "Peers", "Priorities", "Profile",
+           "ProfileError", "ScenarioInputError", "ScenarioResult", "add_implied_change", "find_peers", "fit_link",
+           "hqd_link", "implied_change", "investor_view",
+           "narrate", "peer_gaps", "priorities", "profile", "profiles", "rank_intervals", "read_linkage",
+           "read_scenario", "run_scenario",
            "sector_text_exposure"]

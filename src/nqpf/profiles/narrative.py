@@ -3,7 +3,8 @@
 Nothing is invented: each sentence has a ``facts`` mapping whose values are read from the
 tables (:class:`~nqpf.profiles.profile.Profile`, :class:`~nqpf.profiles.priorities.Priorities`),
 and the English and Chinese templates print only those facts, formatted by :func:`fmt`.
-A sentence is left out when its table is empty (no rank interval without robustness results).
+A sentence is left out when its table is empty; a rank interval that was not computed (no
+robustness analysis in the run) is said to be missing, with how to get it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nqpf.profiles.intervals import NOT_COMPUTED
 from nqpf.profiles.priorities import Priorities
 from nqpf.profiles.profile import Profile
 
@@ -84,10 +86,9 @@ def narrate(p: Profile, pri: Priorities | None = None, *, n_actions: int = 2) ->
     rank, score = int(row["rank"]), float(row["score"])
     f: dict[str, tuple[Any, str]] = {"rank": (rank, "int"), "n": (p.n_regions, "int"), "year": (p.year, "int"),
                                      "score": (score, "score")}
-    unc = p.uncertainty[(p.uncertainty["year"] == p.year) & (p.uncertainty["node"] == p.root)]
+    u = p.rank_interval
     u_en = u_zh = ""
-    if len(unc):
-        u = unc.iloc[0]
+    if u is not None:
         f.update({"median": (float(u["rank_median"]), "int"), "p05": (float(u["rank_p05"]), "int"),
                   "p95": (float(u["rank_p95"]), "int")})
         u_en = (f" (median {fmt(u['rank_median'])}, 90% interval {fmt(u['rank_p05'])}-{fmt(u['rank_p95'])})")
@@ -98,6 +99,8 @@ def narrate(p: Profile, pri: Priorities | None = None, *, n_actions: int = 2) ->
         f"with a score of {fmt(score, 'score')}.",
         f"{p.year}年，{p.region_zh}在{index_zh}中排名第{rank}位（共{p.n_regions}个）{u_zh}，得分{fmt(score, 'score')}。",
         f))
+    if u is None:
+        out.append(Sentence("interval", NOT_COMPUTED[0], NOT_COMPUTED[1], {}))
     g = p.group
     out.append(Sentence(
         "group",

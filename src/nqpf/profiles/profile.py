@@ -12,7 +12,8 @@ The views follow the innovation scoreboards:
   leader, 100-125% strong, 70-100% moderate, below 70% emerging;
 * growth of every score between the first and last year, and the position within the
   province's NBS region;
-* the uncertainty of the rank, when a robustness table (``rank_p05, rank_median, rank_p95``) is given.
+* the uncertainty of the rank, when a robustness table (``rank_p05, rank_median, rank_p95``) is
+  given or the run folder holds one (``robustness/rank_uncertainty.csv``, :mod:`nqpf.profiles.intervals`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -145,7 +147,8 @@ class Profile:
         Within the NBS region: ``grouping, group, group_en, group_zh, rank_in_group, group_size,
         group_mean, group_leader, leader_score`` (for ``year``).
     uncertainty:
-        Rows of the robustness table for this province (empty when none was given).
+        Rows of the robustness table for this province (empty when none was given or found);
+        ``uncertainty_source`` says where they come from ("" when none).
     """
 
     region_code: str
@@ -166,6 +169,14 @@ class Profile:
     dimensions: pd.DataFrame
     uncertainty: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROBUSTNESS_COLUMNS))
     notes: list[str] = field(default_factory=list)
+    uncertainty_source: str = ""
+
+    @property
+    def rank_interval(self) -> pd.Series | None:
+        """``rank_p05, rank_median, rank_p95`` of the index in ``year``, or None when not computed."""
+        u = self.uncertainty
+        row = u[(u["year"] == self.year) & (u["node"] == self.root)]
+        return None if row.empty else row.iloc[0]
 
     @property
     def index_row(self) -> pd.Series:
@@ -278,7 +289,10 @@ def _position(result: IndexResult, code: str, ti: int, grouping: str) -> pd.Data
 
 
 def check_robustness(table: pd.DataFrame) -> pd.DataFrame:
-    """Validate a robustness table (``region_code, year, node, rank_p05, rank_median, rank_p95``)."""
+    """Validate a robustness table (``region_code, year, node, rank_p05, rank_median, rank_p95``;
+    ``median_rank``, the name :mod:`nqpf.robustness` writes, is accepted for ``rank_median``)."""
+    if "rank_median" not in table.columns and "median_rank" in table.columns:  # nqpf.robustness's name
+        table = table.rename(columns={"median_rank": "rank_median"})
     missing = [c for c in ROBUSTNESS_COLUMNS if c not in table.columns]
     if missing:
         raise ProfileError(f"the robustness table needs columns {', '.join(ROBUSTNESS_COLUMNS)}; "
@@ -295,10 +309,13 @@ def check_robustness(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def profile(result: IndexResult, region: str, *, year: int | None = None, n: int = 3,
-            robustness: pd.DataFrame | None = None, grouping: str = "nbs4") -> Profile:
+            robustness: pd.DataFrame | None = None, grouping: str = "nbs4",
+            run: str | Path | None = None) -> Profile:
     """The profile of one province (code, Chinese or English name) in ``year`` (default: last).
 
-    ``n`` strengths and weaknesses are listed; ``robustness`` (optional) adds the rank interval.
+    ``n`` strengths and weaknesses are listed; ``robustness`` (optional) adds the rank interval;
+    without it, ``run`` (the framework's run folder) adds the interval of the run's robustness
+    analysis when the folder has one.
     """
     code = resolve_region(result, region)
     year = resolve_year(result, year)
@@ -321,6 +338,12 @@ def profile(result: IndexResult, region: str, *, year: int | None = None, n: int
     if len(filled):
         notes.append(f"{len(filled)} indicator value(s) of {year} were imputed: {', '.join(filled['indicator'])}")
     unc = pd.DataFrame(columns=ROBUSTNESS_COLUMNS)
+    source = "given table" if robustness is not None else ""
+    if robustness is None and run is not None:  # the run's own robustness analysis, when it has one
+        from nqpf.profiles.intervals import rank_intervals, ranks_path
+
+        robustness = rank_intervals(run)
+        source = str(ranks_path(run)) if robustness is not None else ""
     if robustness is not None:
         rt = check_robustness(robustness)
         unc = rt[rt["region_code"] == code].reset_index(drop=True)
@@ -331,6 +354,7 @@ def profile(result: IndexResult, region: str, *, year: int | None = None, n: int
         strengths=strengths.reset_index(drop=True), weaknesses=weaknesses.reset_index(drop=True),
         performance=_performance(result, ri), growth=_growth(scores, result.years[0], year),
         position=_position(result, code, ti, grouping), dimensions=dims, uncertainty=unc, notes=notes,
+        uncertainty_source=source,
     )
 
 

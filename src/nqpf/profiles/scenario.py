@@ -306,20 +306,6 @@ def run_scenario(result: IndexResult, changes: pd.DataFrame | Sequence[Mapping[s
                         "score_after": s1, "score_change": s1 - s0, "rank_before": result.ranks[n][ti, ri],
                         "rank_after": scored.ranks[n][ti, ri]})
     effects = pd.DataFrame(eff)
-    if linkage is not None:
-        try:
-            coef, se = float(linkage["coef"]), float(linkage["se"])
-        except (KeyError, TypeError, ValueError):
-            raise ScenarioInputError("linkage needs numbers coef and se (and optionally level, outcome)") from None
-        name = str(linkage.get("outcome", "hqd"))
-        at_root = effects["node"] == root
-        imp_t = implied_change(effects.loc[at_root, "score_change"].to_numpy(), coef, se,
-                              level=float(linkage.get("level", 0.9)))
-        for col, src in ((f"implied_{name}", "implied_change"), (f"implied_{name}_low", "low"),
-                         (f"implied_{name}_high", "high")):
-            effects.loc[at_root, col] = imp_t[src].to_numpy()
-        notes.append(f"implied change of {name}: coefficient {coef:g} (se {se:g}) per index unit, "
-                     f"{float(linkage.get('level', 0.9)):.0%} interval")
     mask = np.ones(result.index.shape, dtype=bool)
     for rec in changed.to_dict("records"):
         r = _Row(rec)
@@ -333,8 +319,38 @@ def run_scenario(result: IndexResult, changes: pd.DataFrame | Sequence[Mapping[s
         notes.append("other provinces' scores are unchanged (frozen scale); their ranks may move")
     if ch["imputed"].any():
         notes.append(f"{int(ch['imputed'].sum())} changed cell(s) were imputed in the original data")
-    return ScenarioResult(framework=result.framework.id, changes=ch, effects=effects, scored=scored,
-                          others_max_change=others, out_of_range=scored.out_of_range, notes=notes)
+    out = ScenarioResult(framework=result.framework.id, changes=ch, effects=effects, scored=scored,
+                         others_max_change=others, out_of_range=scored.out_of_range, notes=notes)
+    if linkage is not None:
+        add_implied_change(out, linkage)
+    return out
+
+
+def add_implied_change(res: ScenarioResult, linkage: Mapping[str, Any]) -> ScenarioResult:
+    """Add the implied outcome change of each changed province-year to ``res.effects`` (index
+    rows: ``implied_<outcome>``, ``_low``, ``_high``) from a linkage mapping (``coef, se``;
+    optional ``level`` (0.9), ``outcome`` (hqd), ``source``, ``assumption``, ``assumption_zh``),
+    e.g. :meth:`nqpf.profiles.hqd_link.HQDLink.as_linkage`; the notes say which and on what assumption."""
+    effects, notes, root = res.effects, res.notes, res.scored.root
+    try:
+        coef, se = float(linkage["coef"]), float(linkage["se"])
+    except (KeyError, TypeError, ValueError):
+        raise ScenarioInputError("linkage needs numbers coef and se (and optionally level, outcome)") from None
+    name = str(linkage.get("outcome", "hqd"))
+    at_root = effects["node"] == root
+    imp_t = implied_change(effects.loc[at_root, "score_change"].to_numpy(), coef, se,
+                          level=float(linkage.get("level", 0.9)))
+    for col, src in ((f"implied_{name}", "implied_change"), (f"implied_{name}_low", "low"),
+                     (f"implied_{name}_high", "high")):
+        effects.loc[at_root, col] = imp_t[src].to_numpy()
+    notes.append(f"implied change of {name}: coefficient {coef:g} (se {se:g}) per index unit, "
+                 f"{float(linkage.get('level', 0.9)):.0%} interval"
+                 + (f"; source: {linkage['source']}" if linkage.get("source") else ""))
+    notes.append(str(linkage.get("assumption") or "assumption: the coefficient is applied ceteris paribus "
+                     "(other determinants unchanged) as a within-province effect"))
+    if linkage.get("assumption_zh"):
+        notes.append(str(linkage["assumption_zh"]))
+    return res
 
 
 def implied_change(score_change: float | np.ndarray, coef: float, se: float, *, level: float = 0.9) -> pd.DataFrame:

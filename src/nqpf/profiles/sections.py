@@ -30,13 +30,16 @@ def profiles_section(profiles: Mapping[str, Profile], narratives: Mapping[str, N
     for p in ps:
         g = p.group
         dims = p.dimensions
-        rows.append([f"{p.index_row['rank']:.0f}", f"{p.region_en} {p.region_zh}", f"{p.index_row['score']:.3f}",
+        iv = p.rank_interval
+        rows.append([f"{p.index_row['rank']:.0f}",
+                     f"{iv['rank_median']:.0f} ({iv['rank_p05']:.0f}-{iv['rank_p95']:.0f})" if iv is not None
+                     else "not computed 未计算", f"{p.region_en} {p.region_zh}", f"{p.index_row['score']:.3f}",
                      f"{g['ratio_pct']:.0f}%", f"{g['group_en']} / {g['group_zh']}",
                      f"{dims.iloc[0]['name_en']} (#{dims.iloc[0]['rank']:.0f})" if len(dims) else "",
                      f"{dims.iloc[-1]['name_en']} (#{dims.iloc[-1]['rank']:.0f})" if len(dims) else "",
                      f"{p.strengths.iloc[0]['name_en']} (#{p.strengths.iloc[0]['rank']:.0f})" if len(p.strengths) else "",
                      f"{p.weaknesses.iloc[0]['name_en']} (#{p.weaknesses.iloc[0]['rank']:.0f})" if len(p.weaknesses) else ""])
-    table = _table(["rank 排名", "province 省份", "score 得分", "% of mean 相对均值", "group 类型",
+    table = _table(["rank 排名", "median (90% interval) 中位数（90%区间）", "province 省份", "score 得分", "% of mean 相对均值", "group 类型",
                     "strongest dimension 最强维度", "weakest dimension 最弱维度", "top strength 首要优势",
                     "top weakness 首要劣势"], rows)
     texts = "".join(f"<details><summary>{escape(p.region_en)} {escape(p.region_zh)}</summary>"
@@ -45,8 +48,10 @@ def profiles_section(profiles: Mapping[str, Profile], narratives: Mapping[str, N
     year = ps[0].year if ps else ""
     return ("profiles", f"Province profiles {year}", f"省份画像 {year}",
             "<p>Performance groups as in the European Innovation Scoreboard (score relative to the provincial "
-            "mean); strengths and weaknesses are the indicators with the best and worst ranks. "
-            "类型按欧洲创新记分牌划分；优势与劣势为排名最高与最低的指标。</p>" + table + texts)
+            "mean); strengths and weaknesses are the indicators with the best and worst ranks; rank intervals "
+            "come from the run's robustness analysis (nqpf run --robustness N) and are marked not computed "
+            "without it. Tables: profiles/*.csv. "
+            "类型按欧洲创新记分牌划分；优势与劣势为排名最高与最低的指标；排名区间来自稳健性分析。</p>" + table + texts)
 
 
 def investor_section(view: InvestorView, names: Mapping[str, str], top: int = 3) -> tuple[str, str, str, str]:
@@ -60,6 +65,14 @@ def investor_section(view: InvestorView, names: Mapping[str, str], top: int = 3)
                                                    strict=True))])
     fig = charts.opportunity_heatmap(view, dict(names)).to_html(full_html=False, include_plotlyjs=False)
     weights = ", ".join(f"{k} {v:.2f}" for k, v in view.weights.items())
+    it = view.items[view.items["component"] == "strength"].drop_duplicates(["sector", "item"])
+    src_rows = [[f"{SECTORS[r['sector']][0]} / {SECTORS[r['sector']][1]}", f"{r['name_en']} / {r['name_zh']}",
+                 str(r["unit"]), str(r["year"]), str(r["source"])] for r in it.to_dict("records")]
+    notes = "".join(f"<li>{escape(n)}</li>" for n in view.notes)
     return ("investor", "Investor view", "投资视角",
-            f"<p>Weights / 权重: {escape(weights)}. Rank intervals: 5th-95th percentile over weight draws.</p>"
-            + _table(["sector 产业", f"top {top} (score, 90% rank interval) 前{top}位"], rows) + fig)
+            f"<p>Weights / 权重: {escape(weights)}. Rank intervals: 5th-95th percentile over Monte Carlo draws of "
+            "weight noise and component exclusion. / 排名区间：权重扰动与成分剔除蒙特卡洛抽样的5%-95%分位。</p>"
+            + _table(["sector 产业", f"top {top} (score, 90% rank interval) 前{top}位"], rows) + fig
+            + "<p>Sector strength statistics (proxy = no series of the sector in the data) / 产业基础指标：</p>"
+            + _table(["sector 产业", "statistic 指标", "unit 单位", "year 年份", "source 来源"], src_rows)
+            + (f"<ul>{notes}</ul>" if notes else ""))
