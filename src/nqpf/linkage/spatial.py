@@ -348,9 +348,12 @@ class SpatialDurbin:
             if (~keep).sum():
                 notes.append(f"effects: {(~keep).sum()} of {self.n_sim} simulated draws had rho outside "
                              f"({lo:.3f}, {hi:.3f}) and were discarded / 舍弃越界抽样")
-            bs, ths, rs = split(draws[keep])
-            ds, ts = eff(bs, ths, rs)
-            sims = {"direct": ds, "indirect": ts - ds, "total": ts}
+            if keep.sum() >= 2:
+                bs, ths, rs = split(draws[keep])
+                ds, ts = eff(bs, ths, rs)
+                sims = {"direct": ds, "indirect": ts - ds, "total": ts}
+            else:
+                notes.append("effects: too few admissible draws; standard errors by the delta method / 改用德尔塔法")
         rows = []
         for j, var in enumerate(names):
             for name in ("direct", "indirect", "total"):
