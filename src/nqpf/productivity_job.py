@@ -139,7 +139,9 @@ def _sections(prod: ProductivityRun | None, link: LinkageRun | None, notes: list
         nat = prod.growth.national.reset_index()
         nat.columns = ["year", *nat.columns[1:]]
         out.append(("tfp-table", "National growth accounting", "全国增长核算",
-                    p("Log growth rates a year (0.01 = 1 %); the labour frame-break year is left out. / 对数增长率。")
+                    p("Log growth rates a year (0.01 = 1 %); the labour frame-break year (2013) is left out; from 2018 "
+                      "the capital stock is extended with FAI growth (capital_flags.csv), so later years rest on "
+                      "extended data. / 对数增长率；2018年起资本存量为外推值。")
                     + table_html(nat, ["Year 年份", "TFP growth TFP增长", "GDP growth GDP增长",
                                        "Capital growth 资本增长", "Labour growth 劳动增长"])))
     if link is not None:
