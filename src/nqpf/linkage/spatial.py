@@ -16,20 +16,20 @@ Estimation (``method``):
       ℓ(ρ) = -N*/2 · ln(SSR(ρ)/N*) + T* [ln|I - ρW| - 1(year effects) · ln(1 - ρ)]
 
   with N* = n*·T*, n* = n - 1 with year effects, T* = T - 1 with region effects; σ̂² = SSR/N*.
-  This is the exact form of the bias correction Elhorst (2014, *Spatial Econometrics*, §3.4)
+  This is the exact form of the bias correction Elhorst (2014, *Spatial Econometrics*, ch. 3)
   applies to the direct approach: β, θ and ρ are consistent for large n whatever T, and σ̂²
   is not biased down by T/(T-1).
-* ``"direct"``: the direct approach of Elhorst (2014, eq. 3.13-3.16), ℓ = -nT/2 ln(SSR/nT) + T ln|I-ρW|
+* ``"direct"``: the direct approach of Elhorst (2014, ch. 3), ℓ = -nT/2 ln(SSR/nT) + T ln|I-ρW|
   on the demeaned data; with region effects only this is PySAL ``spreg.Panel_FE_Lag`` (tested equal).
 
-Standard errors come from the inverse of the information matrix (Lee and Yu 2010, eq. 12 and
-§4; Elhorst 2014, eq. 3.19) with G = W (I - ρW)⁻¹ taken in the transformed space:
+Standard errors come from the inverse of the information matrix (Lee and Yu 2010; Elhorst 2014,
+ch. 3) with G = W (I - ρW)⁻¹ taken in the transformed space:
 tr(JG), tr(JGJG), tr(JG'JG), J = I - ιι'/n with year effects (J = I otherwise).
 
-Effects (LeSage and Pace 2009, *Introduction to Spatial Econometrics*, §2.7): for regressor k,
+Effects (LeSage and Pace 2009, *Introduction to Spatial Econometrics*, ch. 2): for regressor k,
 S_k = (I - ρW)⁻¹ (β_k I + θ_k W); direct = tr(S_k)/n, total = ι'S_kι/n = (β_k + θ_k)/(1 - ρ),
-indirect = total - direct. Their standard errors by simulation (LeSage and Pace 2009, §5.6.2:
-``n_sim`` draws of (β, θ, ρ) from N(estimate, covariance), draws with ρ outside the stable
+indirect = total - direct. Their standard errors by simulation (as LeSage and Pace 2009 and
+Elhorst 2014 do: ``n_sim`` draws of (β, θ, ρ) from N(estimate, covariance), draws with ρ outside the stable
 interval discarded and counted) and by the delta method (analytic gradient).
 """
 
