@@ -34,3 +34,16 @@ def test_bench_store_runs() -> None:
     ).stdout
     assert "ratio nqpf/duckdb" in out and "ratio large/empty" in out
     assert "scaled real data, not new statistics" in out
+
+
+def test_bench_productivity_runs() -> None:
+    """Tiny scale: 2 provincial years, 40 resampled units, one run, Dask left out (its backend is
+    tested in test_productivity_dea); the labels and the equality check are exercised."""
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_productivity.py"), "--repeat", "1", "--years", "2018:2019",
+         "--units", "40", "--big-years", "2018:2019", "--no-dask"],
+        capture_output=True, text=True, timeout=600, check=True,
+    ).stdout
+    assert "Real provincial panel 2018-2019 (30 provinces)" in out and "linprog loop" in out
+    assert "RESAMPLED real data (40 units" in out and "not new statistics" in out
+    assert "ratio HiGHS reuse/this" in out and "median of 1" in out

@@ -39,7 +39,8 @@ def test_linkage_cli_writes_tables(data_dir: Path, tmp_path: Path, store: str) -
     out = tmp_path / "link"
     r = runner.invoke(app, ["linkage", "--boot", "5", "--data", str(data_dir), "--out", str(out), "--store", store])
     assert r.exit_code == 0, r.output
-    for f in ("fe_main.csv", "robustness.csv", "mediation.csv", "threshold.csv", "fe_main.tex", "linkage.xlsx"):
+    for f in ("fe_main.csv", "robustness.csv", "mediation.csv", "threshold.csv", "fe_main.tex", "linkage.xlsx",
+              "fe_coefficients.csv", "sdm_coefficients.csv", "sdm_effects.csv"):
         assert (out / f).is_file(), f
     assert "Spatial Durbin".lower() in (out / "notes.txt").read_text(encoding="utf-8").lower()
 
@@ -48,7 +49,7 @@ def test_user_mistakes_exit_2(data_dir: Path, tmp_path: Path) -> None:
     for args, word in ((["productivity", "--capital-share", "1.5"], "capital-share"),
                        (["productivity", "--backend", "gpu"], "backend"),
                        (["productivity", "--start", "2019", "--end", "2011"], "end year"),
-                       (["linkage", "--boot", "-1"], "boot")):
+                       (["linkage", "--boot", "-1"], "boot"), (["linkage", "--sims", "-1"], "sims")):
         r = runner.invoke(app, [*args, "--out", str(tmp_path / "x")])
         assert r.exit_code == 2, r.output
         assert word in r.output and "Traceback" not in r.output

@@ -102,6 +102,7 @@ class JobOutput:
     paths: list[dict[str, Path]] = field(default_factory=list)
     index_page: Path | None = None
     import_report: str | None = None
+    productivity: Any = None  #: ProductivityLinkageOutput of the job-level productivity and linkage step
 
 
 def robustness_sections(result: IndexResult, folder: Path, draws: int, seed: int = 0,
@@ -195,11 +196,14 @@ def _escape(text: str) -> str:
 def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapping[str, Any] | None = None,
             out: str | Path = "nqpf-output", html: bool = True, data: str | Path | None = None,
             robustness: int = 0, seed: int = 0, analyses: bool = True, regions_table: str | Path | None = None,
+            productivity: bool = True,
             log: Callable[[str], None] | None = None,
-            on_result: Callable[[IndexResult, dict[str, Path]], None] | None = None) -> JobOutput:
+            on_result: Callable[[IndexResult, dict[str, Path]], None] | None = None,
+            on_step: Callable[[str], None] | None = None) -> JobOutput:
     """The main job: import if the store is empty, build each framework, write run folders
     (with ``analyses``, the summary shows the regional analyses; with ``robustness`` > 0, also the rank
-    uncertainty and Sobol analysis of each index)."""
+    uncertainty and Sobol analysis of each index; with ``productivity``, the job-level productivity and
+    linkage tables in ``out/productivity`` and ``out/linkage`` and their summary page, progress to ``on_step``)."""
     from nqpf.frameworks import list_frameworks
     from nqpf.regional.tables import regional_analyses
     from nqpf.report.index_page import write_index_page
@@ -260,7 +264,12 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
             "top": list(zip(top["region_en"], top["region_zh"], top["score"], strict=True)),
             "href": f"{result.framework.id}/summary.html" if html else f"{result.framework.id}/scores.csv",
         })
-    job.index_page = write_index_page(out / "index.html", entries, meta={"store": store.path})
+    if productivity:
+        from nqpf.productivity_job import write_productivity_linkage
+
+        job.productivity = write_productivity_linkage(job.results, panel, out, html=html, log=on_step)
+    links = [job.productivity.link] if job.productivity is not None and job.productivity.link else []
+    job.index_page = write_index_page(out / "index.html", entries, meta={"store": store.path}, links=links)
     return job
 
 

@@ -18,6 +18,8 @@ app = typer.Typer(no_args_is_help=False, add_completion=False, pretty_exceptions
 @app.callback(invoke_without_command=True)
 def linkage(
     boot: Annotated[int, typer.Option(help="Bootstrap draws of the threshold test / 门槛自助抽样次数")] = 300,
+    spatial: Annotated[bool, typer.Option(help="Spatial Durbin model with queen contiguity / 空间杜宾模型")] = True,
+    sims: Annotated[int, typer.Option(help="Draws for the SEs of the spatial effects / 空间效应模拟次数")] = 1000,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder / 输出目录")] = Path("nqpf-output/linkage"),
     data: Annotated[Path | None, typer.Option(help="Data bundle imported when series are missing / 数据目录")] = None,
     store: Annotated[Path | None, typer.Option(help="Store file / 数据库文件")] = None,
@@ -34,13 +36,22 @@ def linkage(
     if boot < 0:
         console.print(f"[red]error / 错误:[/] --boot must be 0 or more, got {boot}")
         raise typer.Exit(2)
+    if sims < 0:
+        console.print(f"[red]error / 错误:[/] --sims must be 0 or more, got {sims}")
+        raise typer.Exit(2)
     try:
         panel = load_panel(store, data, console)
         with Progress(console=console, transient=True) as prog:
             task = prog.add_task("indices / 指数", total=None)
             a = build_index("nqpf-three-elements", panel)
             b = build_index("hqd-four-channels", panel)
-            run = run_linkage(a, b, panel, threshold_boot=boot, progress=lambda m: prog.update(task, description=m))
+            weights = None
+            if spatial:
+                from nqpf.regional.weights import SpatialWeights
+
+                weights = SpatialWeights.queen(sorted({str(r) for r in a.regions} & {str(r) for r in b.regions}))
+            run = run_linkage(a, b, panel, threshold_boot=boot, weights=weights, spatial_sim=sims,
+                              progress=lambda m: prog.update(task, description=m))
     except NqpfError as e:
         console.print(f"[red]error / 错误:[/] {e}")
         raise typer.Exit(2) from None
@@ -54,6 +65,11 @@ def linkage(
     run.mediation.to_csv(out / "mediation.csv", index=False)
     if run.threshold is not None:
         run.threshold.to_tidy().to_csv(out / "threshold.csv", index=False)
+    from nqpf.productivity_job import linkage_tables
+
+    for name, tab in linkage_tables(run).items():
+        if name not in ("robustness", "mediation", "threshold"):  # written above
+            tab.to_csv(out / f"{name}.csv", index=False)
     tab = publication_table(run.main)
     to_latex(tab, out / "fe_main.tex", caption="NQPF and high-quality development: two-way fixed effects")
     to_excel({"fe_main": tab, "robustness": run.robustness, "mediation": run.mediation}, out / "linkage.xlsx")
@@ -62,6 +78,8 @@ def linkage(
         console.print(r.summary)
     if run.threshold is not None:
         console.print(run.threshold.summary)
+    for sr in run.spatial.values():
+        console.print(sr.summary)
     console.print("[yellow]choices / 处理说明:[/] " + "; ".join(run.notes))
     console.print(run.closing_note())
     console.print(f"[green]done / 完成[/] in {time.perf_counter() - t0:.1f}s -> {out.resolve()}")

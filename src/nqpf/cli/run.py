@@ -32,6 +32,7 @@ def run(
     seed: Annotated[int, typer.Option(help="Seed of the robustness draws / 随机种子")] = 0,
     analyses: Annotated[bool, typer.Option(help="Show regional analyses in the summary / 摘要中包含区域分析")] = True,
     regions: Annotated[Path | None, typer.Option("--regions", help="CSV table of your own regions (code, name_zh, name_en, level, parent) / 自定义地区表")] = None,
+    productivity: Annotated[bool, typer.Option(help="Also write productivity (TFP, DEA) and NQPF->HQD linkage tables and page / 生产率与联动检验")] = True,
 ) -> None:
     """Build the shipped indices on the stored panel and write scores, weights, coherence and HTML."""
     from nqpf import services
@@ -60,10 +61,12 @@ def run(
             job = services.run_job(
                 st, frameworks=framework, spec=spec, out=out, html=html, data=data, robustness=robustness, seed=seed, analyses=analyses, regions_table=regions,
                 log=lambda text: console.print(f"[bold]Importing / 导入[/] {_esc(text)}"),
-                on_result=_print_result,
+                on_result=_print_result, productivity=productivity,
+                on_step=lambda text: console.print(f"[bold]·[/] {_esc(text)}"),
             )
             if job.import_report:
                 console.print(f"  {_esc(job.import_report)}")
+            _print_productivity(job.productivity)
     console.print(f"[green]done / 完成[/] in {time.perf_counter() - t0:.1f}s -> {_esc(str(out.resolve()))}")
 
 
@@ -120,3 +123,19 @@ def _print_result(result: Any, paths: dict[str, Path]) -> None:
                   f"{int(result.imputed.sum())} imputed cells -> {_esc(str(paths['scores_csv'].parent))}")
     for note in result.notes:
         console.print(f"  [yellow]note / 说明:[/] {_esc(note)}")
+
+
+def _print_productivity(pl: Any) -> None:
+    """One line on the job-level productivity and linkage output, and the choices it made."""
+    if pl is None:
+        return
+    where = pl.html or (next(iter(pl.paths.values())).parent if pl.paths else None)
+    console.print(f"[bold]productivity & linkage / 生产率与联动[/]: {len(pl.paths)} files in {pl.seconds:.1f}s"
+                  + (f" -> {_esc(str(where))}" if where else ""))
+    for note in pl.notes:
+        console.print(f"  [yellow]note / 说明:[/] {_esc(note)}")
+    if pl.productivity is not None and pl.productivity.flags:
+        console.print(f"  [yellow]note / 说明:[/] {len(pl.productivity.flags)} productivity choices (left-out provinces, "
+                      "extended capital years) listed in productivity/flags.txt")
+    if pl.linkage is not None:
+        console.print(f"  {_esc(pl.linkage.closing_note().splitlines()[0])}")

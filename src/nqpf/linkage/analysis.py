@@ -22,6 +22,7 @@ from scipy import stats
 
 from nqpf.errors import ValidationError
 from nqpf.linkage.fe import FEResults, TwoWayFE, stars
+from nqpf.linkage.spatial import SDMResults, SpatialDurbin
 from nqpf.linkage.threshold import PanelThreshold, ThresholdResults
 from nqpf.panel import Panel
 
@@ -125,6 +126,22 @@ class LinkageRun:
     threshold: ThresholdResults | None
     data: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    spatial: dict[str, SDMResults] = field(default_factory=dict)
+
+    def spatial_effects(self, variable: str = "nqpf") -> pd.DataFrame:
+        """Spatial Durbin effects of ``variable`` per dependent: dependent, name_en, name_zh,
+        effect (direct/indirect/total), estimate, std_error (simulation), std_error_delta, z,
+        p_value, stars, ci_low, ci_high, rho, nobs. Empty without spatial weights."""
+        rows = []
+        for dep, r in self.spatial.items():
+            e = r.effects[r.effects["variable"] == variable]
+            en, zh = CHANNEL_NAMES.get(dep, (dep, dep))
+            rows.append(e.drop(columns="variable").assign(
+                dependent=dep, name_en=en, name_zh=zh, stars=[stars(float(p)) for p in e["p_value"]],
+                rho=r.rho, nobs=r.nobs))
+        cols = ["dependent", "name_en", "name_zh", "effect", "estimate", "std_error", "std_error_delta", "z",
+                "p_value", "stars", "ci_low", "ci_high", "rho", "nobs"]
+        return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
 
     def coefficients(self) -> pd.DataFrame:
         """The NQPF coefficient per dependent: dependent, name_en, name_zh, estimate, std_error,
@@ -155,10 +172,15 @@ def run_linkage(nqpf_result: Any, hqd_result: Any, panel: Panel, *,
                 controls: tuple[str, ...] = CONTROLS,
                 alternatives: Mapping[str, Any] | None = None,
                 threshold_boot: int = 200,
+                weights: Any = None,
+                spatial_sim: int = 1000,
                 progress: Callable[[str], None] | None = None) -> LinkageRun:
-    """Main regressions, robustness, mediation and threshold. ``alternatives``: named other
-    builds of the NQPF index (e.g. ``{"critic": res.regenerate(weighting="critic")}``; the hook
-    for the robustness engine); by default equal and CRITIC weights (the shipped build uses entropy weights)."""
+    """Main regressions, robustness, mediation, threshold and, given spatial ``weights`` (a
+    ``SpatialWeights``, row-standardised here, or a labelled row-standardised frame), the spatial
+    Durbin model of HQD and each channel with two-way fixed effects (Lee-Yu QML; the effects'
+    SEs from ``spatial_sim`` draws). ``alternatives``: named other builds of the NQPF index (e.g.
+    ``{"critic": res.regenerate(weighting="critic")}``; the hook for the robustness engine); by
+    default equal and CRITIC weights (the shipped build uses entropy weights)."""
     step = progress or (lambda _m: None)
     d = linkage_data(nqpf_result, hqd_result, panel)
     notes = [f"controls / 控制变量: {', '.join(controls)}"]
@@ -212,5 +234,17 @@ def run_linkage(nqpf_result: Any, hqd_result: Any, panel: Panel, *,
     except ValidationError as exc:
         thr = None
         notes.append(f"threshold model not estimated: {exc}")
-    notes.append("spatial Durbin model: not estimated (no spatial weights in this build)")
-    return LinkageRun(main, pd.DataFrame(rob), pd.concat(med, ignore_index=True), thr, d, notes)
+    spatial: dict[str, SDMResults] = {}
+    if weights is None:
+        notes.append("spatial Durbin model: not estimated (no spatial weights given) / 未估计空间杜宾模型")
+    else:
+        step("spatial Durbin model / 空间杜宾模型")
+        for dep in deps:
+            spatial[dep] = SpatialDurbin(dep, regs, n_sim=spatial_sim).fit(d, weights)
+        first = spatial[deps[0]]
+        notes.append(f"spatial Durbin model: two-way fixed effects, Lee-Yu (2010) QML, W x NQPF and W x controls, "
+                     f"{first.n_regions} regions x {len(first.years)} years ({first.years[0]}-{first.years[-1]}); "
+                     "effects after LeSage and Pace (2009), SEs from simulated draws / 空间杜宾模型")
+        notes += sorted({f"spatial Durbin model: {n}" for r in spatial.values() for n in r.notes
+                         if not n.startswith("Lee-Yu")})
+    return LinkageRun(main, pd.DataFrame(rob), pd.concat(med, ignore_index=True), thr, d, notes, spatial)

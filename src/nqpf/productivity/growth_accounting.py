@@ -28,6 +28,23 @@ from nqpf.productivity.inputs import long_table, series
 #: years whose labour growth crosses a statistical break (employed_urban_units, 2012→2013)
 LABOUR_BREAKS = (2013,)
 
+LITERATURE_TFP_BAND = (-0.01, 0.02)
+"""Plausible mean national TFP growth a year for China in the 2010s (log growth, 0.01 = 1 %).
+
+Lower end: Wu, Harry X. (2016), "China's Institutional Impediments to Productivity Growth", in
+*Structural Change in China: Implications for Australia and the World*, Reserve Bank of Australia
+Annual Conference Volume 2016: aggregate TFP growth turned negative over 2007-2012 in the China
+Industrial Productivity (CIP) database, about -0.9 percentage points a year since 2007 as
+summarised by The Economist ("Unproductive production", 11 October 2014).
+Within: The Conference Board China Center (2014), *Chinese Total Factor Productivity growth appears
+to have flat-lined*: 3.1 % a year in 2007-2011, 0.6 % in 2012, 0.0 % in 2013 (Total Economy Database);
+Brandt, Litwack, Mileva, Wang, Zhang and Zhao (2020), World Bank Policy Research Working Paper 9298,
+*China's Productivity Slowdown and Future Growth Potential*: TFP growth "declined markedly" after 2008.
+Upper end: Tian, Xu and Yu, Xiaohua (2012), "The enigmas of TFP in China: a meta-analysis",
+*China Economic Review* 23: the mean aggregate TFP growth over 150 studies (5,308 estimates) is
+about 2 % a year after 1978, a period of faster growth than the 2010s.
+"""
+
 
 def real_gdp(panel: Panel, base_year: int = 2010, index: str = "gdp_index_rev2025",
              regions: list[str] | None = None) -> pd.DataFrame:

@@ -16,8 +16,10 @@ _STYLE = (
 )
 
 
-def write_index_page(path: str | Path, entries: Sequence[dict[str, Any]], *, meta: dict[str, Any] | None = None) -> Path:
-    """Write ``index.html`` listing each built index.
+def write_index_page(path: str | Path, entries: Sequence[dict[str, Any]], *, meta: dict[str, Any] | None = None,
+                     links: Sequence[tuple[str, str, str]] = ()) -> Path:
+    """Write ``index.html`` listing each built index, then job-level pages (``links``: relative
+    href, English and Chinese label, e.g. the productivity and linkage summary).
 
     ``entries``: dicts with ``framework``, ``name_en``, ``name_zh``, ``years`` (first, last),
     ``top`` (list of ``(region_en, region_zh, score)``) and ``href`` (relative link to the
@@ -42,7 +44,11 @@ def write_index_page(path: str | Path, entries: Sequence[dict[str, Any]], *, met
         "<h1>New Quality Productive Forces indices <span class=zh>新质生产力指数</span></h1>"
         "<table><tr><th>index 指数</th><th>years 年份</th><th>leading regions, latest year 最新年份领先地区</th></tr>"
         + "".join(rows)
-        + f"</table><ul>{info}<li>nqpf {html.escape(nqpf.__version__)}</li></ul></body></html>"
+        + "</table>"
+        + ("<h2>Across indices <span class=zh>跨指数分析</span></h2><ul>" + "".join(
+            f"<li><a href=\"{html.escape(h)}\">{html.escape(en)}</a> <span class=zh>{html.escape(zh)}</span></li>"
+            for h, en, zh in links) + "</ul>" if links else "")
+        + f"<ul>{info}<li>nqpf {html.escape(nqpf.__version__)}</li></ul></body></html>"
     )
     out = Path(path)
     out.write_text(page, encoding="utf-8")
