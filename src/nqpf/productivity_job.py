@@ -230,6 +230,8 @@ def write_productivity_linkage(results: Sequence[IndexResult], panel: Panel, out
     if link is not None:
         ldir.mkdir(parents=True, exist_ok=True)
         for name, tab in linkage_tables(link).items():
+            if nq is not None and hqd is not None and "dependent" in tab.columns:  # which indices: readers pick by it
+                tab = tab.assign(nqpf_framework=nq.framework.id, hqd_framework=hqd.framework.id)
             res.paths[f"linkage/{name}"] = _csv(tab, ldir / f"{name}.csv")
         (ldir / "notes.txt").write_text("\n".join([*link.notes, "", link.closing_note()]) + "\n", encoding="utf-8")
         res.paths["linkage/notes"] = ldir / "notes.txt"

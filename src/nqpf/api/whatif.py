@@ -16,6 +16,7 @@ where ``coef`` is the two-way fixed-effects coefficient of the HQD index on this
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -126,8 +127,8 @@ def change_rows(body: WhatIf, result: IndexResult) -> pd.DataFrame:
 
 def linkage_estimate(cat: Catalog, framework: str) -> tuple[dict[str, Any] | None, str]:
     """The HQD-on-index coefficient for ``framework``'s index: ``({coef, se, nobs, source}, note)``,
-    or ``(None, why not)``. Read from the job's ``linkage/coefficients.csv`` when it holds an
-    ``hqd_index`` row for this framework, else estimated once (two-way FE, controls from the store)
+    or ``(None, why not)``. Read from the job's ``linkage/*.csv`` tables (:func:`nqpf.profiles.hqd_link.read_linkage`)
+    when they hold an ``hqd_index`` row for this framework, else estimated once (two-way FE, controls from the store)
     from the HQD run beside it."""
     if framework.startswith(HQD_PREFIX):
         return None, "this is the HQD index itself: no implied HQD change / 本身即高质量发展指数"
@@ -139,34 +140,21 @@ def linkage_estimate(cat: Catalog, framework: str) -> tuple[dict[str, Any] | Non
 
 
 def _linkage_from_file(cat: Catalog, framework: str) -> tuple[dict[str, Any] | None, str] | None:
-    p = cat.run_dir / "linkage" / "coefficients.csv"
-    if not p.is_file():
+    from nqpf.profiles.hqd_link import read_linkage
+
+    found = read_linkage(cat.run_dir, framework)  # the same reader the profiles and `nqpf scenario` use
+    if found is None:
         return None
-    try:
-        df = pd.read_csv(p)
-    except (OSError, ValueError, pd.errors.ParserError):
-        return None
-    if not {"dependent", "estimate", "std_error"} <= set(df.columns):
-        return None
-    m = df["dependent"].astype(str) == "hqd_index"
-    if "framework" in df.columns:
-        m &= df["framework"].astype(str) == framework
-    elif "nqpf_framework" in df.columns:
-        m &= df["nqpf_framework"].astype(str) == framework
-    rows = df[m]
-    if len(rows) != 1:
-        return None
-    r = rows.iloc[0]
-    est = {"coef": float(r["estimate"]), "se": float(r["std_error"]),
-           "nobs": int(r["nobs"]) if "nobs" in df.columns and pd.notna(r["nobs"]) else None,
-           "source": "linkage/coefficients.csv"}
+    est = {"coef": found.coef, "se": found.se, "nobs": found.nobs or None,
+           "source": str(Path(found.source).relative_to(cat.run_dir)) if Path(found.source).is_relative_to(cat.run_dir)
+           else found.source}
     return est, "two-way FE coefficient of the HQD index on this index, from the job's linkage tables"
 
 
 def _linkage_estimated(cat: Catalog, framework: str) -> tuple[dict[str, Any] | None, str]:
     hqd = [f for f in cat.ids if f.startswith(HQD_PREFIX)]
     if not hqd:
-        return None, "no HQD run beside this index and no linkage/coefficients.csv: implied HQD change not shown / 无高质量发展指数运行"
+        return None, "no HQD run beside this index and no linkage table: implied HQD change not shown / 无高质量发展指数运行"
     store = cat.store()
     if store is None:
         return None, "the linkage regression needs the store's control variables (start with --store) / 需要数据库"
