@@ -25,6 +25,10 @@ Transparent rules (cue lexicon ``taxonomy/qualifier_cues.yaml``, fields from the
    evidence *for* the criterion. A negated harm (没有造成污染) is neutral.
    A **burden** noun (排放, 废水, 损失, 报废, emissions, losses ...) in a clause with a decrease
    word (减少, 降为, fell, less ...) is evidence for living standards or wealth.
+   (3a) **People** named by their ending: a Chinese jieba token of 2-4 characters ending in a
+   listed suffix (民, 户, 者, 员, 童, 师, 手 ...: 渔民, 住户, 劳动者, 操作员, 骑手), and not in the
+   exclusion list (投资者, 账户, 对手 ...), is evidence for living standards, so that the lexicon
+   need not list every occupation.
 4. **Scores**: a criterion with ``n`` distinct affirmed cues scores ``1 - 0.5**n``; it is
    *negated* if a harm is stated, else *met* if affirmed occurrences outnumber negated ones,
    *negated* if it has negated occurrences and no more affirmed ones, *absent* otherwise. A sentence is **concrete** when its facts, figures
@@ -259,6 +263,9 @@ class Qualifier:
         self._signal_matchers = {k: TermMatcher(_forms(self.cues.get(k))) for k in SIGNALS}
         self._decrease = TermMatcher(_forms(self.cues.get("decrease")))
         self._modal = TermMatcher(_forms(self.cues.get("modal")))
+        people = self.cues.get("people") or {}
+        self._people_suffixes = tuple(str(x) for x in people.get("suffixes", []))
+        self._people_exclude = frozenset(str(x) for x in people.get("exclude", []))
         burdens = self.cues.get("burdens") or {}
         self._burdens = TermMatcher({f: name for name in CRITERIA for f in _forms(burdens.get(name))})
         neg = self.cues["negators"]
@@ -308,6 +315,10 @@ class Qualifier:
             crit = cast(str, self._burdens.payload[m.form])
             if self._decreasing(text, m) and not any(e.start <= m.start < e.start + len(e.cue) for e in evidence[crit]):
                 evidence[crit].append(self._evidence(crit, m, text, tokens, tok_at))
+        covered = {p for e in evidence["living"] for p in range(e.start, e.start + len(e.cue))}
+        for w, s, e in tokens:  # people named by their ending (渔民, 住户, 操作员): living standards
+            if s not in covered and self._is_people(w):
+                evidence["living"].append(self._evidence("living", Match(s, e, w), text, tokens, tok_at))
         for c in CRITERIA:
             evidence[c].sort(key=lambda e: e.start)
         signals = {k: tuple(Evidence(k, text[m.start:m.end], self._context(text, m.start, m.end), m.start)
@@ -357,6 +368,11 @@ class Qualifier:
                 pos = m.end
         out.append(text[pos:])
         return normalize(" ".join(out)) if ignored else text
+
+    def _is_people(self, word: str) -> bool:
+        """A Chinese word for people by its ending (rule 3a): 2-4 characters, a listed ending, not excluded."""
+        return (2 <= len(word) <= 4 and word.endswith(self._people_suffixes) and word not in self._people_exclude
+                and all("\u4e00" <= ch <= "\u9fff" for ch in word))
 
     def _decreasing(self, text: str, m: Match) -> bool:
         """Whether a decrease word is within 12 characters of a harm, in its clause (污染天数减少, less pollution)."""
