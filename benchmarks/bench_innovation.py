@@ -10,9 +10,14 @@ Run ``python benchmarks/bench_innovation.py [--data DIR] [--repeat K] [--naive-m
 2. End to end (read, parse, normalise, match) with the local backend, one core.
 3. Dask backend with a ``LocalCluster`` of 1 and 2 single-threaded worker processes on the
    real corpus **repeated to at least ``--dask-mb`` MB** (default 300; the same real files
-   listed K times: a scale test, not a bigger corpus), with MB/s, MB/s per core and the
-   speed-up, medians of ``--repeat`` runs on one cluster per worker count (reused across runs;
-   start-up timed separately).
+   listed K times: a scale test, not a bigger corpus): wall time, MB/s, the speed-up of wall time
+   and the parallel efficiency (speed-up / workers), medians of ``--repeat`` runs on one cluster
+   per worker count (both clusters up, runs alternating so that both see the same load; start-up
+   timed separately). Also the CPU seconds each
+   worker process used (``psutil`` in the worker), their sum against one worker's (the cost of
+   going parallel) and the cores obtained (CPU seconds / wall seconds): on a shared machine the
+   wall speed-up is bounded by the cores the other users leave free, and this says how many; and
+   the speed-up two free cores would give (one worker's CPU seconds over the busier worker's).
 4. End to end, as a user runs it: ``nqpf innovation exposure --backend dask --workers k`` on a
    manifest listing the repeated corpus, one run per ``k`` (start-up included), and a check
    that no process of the command survives it (processes are found by a token in their
@@ -33,11 +38,19 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psutil
 
 from nqpf.innovation.corpus import discover, read_documents
-from nqpf.innovation.dask_backend import close_cluster, run_dask, start_cluster
+from nqpf.innovation.dask_backend import (
+    TASK_BYTES,
+    close_cluster,
+    run_dask,
+    start_cluster,
+    task_groups,
+    worker_cpu_seconds,
+)
 from nqpf.innovation.exposure import build_matcher, measure_exposure
 from nqpf.innovation.matching import naive_count, normalize, normalize_pieces
 from nqpf.innovation.taxonomy import Taxonomy
@@ -103,23 +116,53 @@ def bench_dask(files: list, target_mb: float, repeat: int) -> list:
     mb = size * k / 1e6
     print(f"3. Dask backend, LocalCluster processes: REAL CORPUS REPEATED x{k} ({len(scaled)} files, {mb:.1f} MB; "
           f"the same {len(files)} real files listed {k} times), medians of {repeat} runs per cluster")
-    base = None
-    for workers in (1, 2):
-        t0 = time.perf_counter()
-        client = start_cluster(workers)
-        startup = time.perf_counter() - t0
-        try:
-            client.run(lambda: __import__("nqpf.innovation.exposure"))  # warm imports on the workers
-            secs, outcomes = _median_time(lambda c=client: run_dask(scaled, matcher, client=c), repeat)
-        finally:
+    print(f"   tasks: {len(task_groups(scaled, 1))} for 1 worker, {len(task_groups(scaled, 2))} for 2 "
+          f"(about {TASK_BYTES / 1e6:.0f} MB each, at least 4 per worker)")
+    print("   both clusters stay up and their runs alternate (1, 2, 1, 2 ...), so that both see the same load "
+          "from other users; an idle worker costs no CPU")
+    counts = (1, 2)
+    clients: dict[int, Any] = {}
+    startup: dict[int, float] = {}
+    walls: dict[int, list[float]] = {w: [] for w in counts}
+    cpus: dict[int, list[list[float]]] = {w: [] for w in counts}
+    loads: dict[int, list[float]] = {w: [] for w in counts}
+    docs: dict[int, int] = {}
+    closing = 0.0
+    try:
+        for w in counts:
             t0 = time.perf_counter()
-            close_cluster(client)
-            closing = time.perf_counter() - t0
-        docs = sum(len(o.documents) for o in outcomes)  # type: ignore[union-attr]
-        rate = mb / secs
-        base = base or rate
-        print(f"   {workers} worker(s): {secs:6.2f} s, {docs} documents, {rate:6.1f} MB/s, {rate / workers:6.1f} MB/s per core, "
-              f"speed-up {rate / base:.2f}x (start-up {startup:.1f} s and close {closing:.1f} s not counted)")
+            clients[w] = start_cluster(w)
+            startup[w] = time.perf_counter() - t0
+            clients[w].run(lambda: __import__("nqpf.innovation.exposure"))  # warm imports on the workers
+        for _ in range(max(repeat, 1)):
+            for w in counts:
+                c0 = worker_cpu_seconds(clients[w])
+                t0 = time.perf_counter()
+                outcomes = run_dask(scaled, matcher, client=clients[w])
+                walls[w].append(time.perf_counter() - t0)
+                c1 = worker_cpu_seconds(clients[w])
+                cpus[w].append(sorted(c1[a] - c0[a] for a in c1))
+                loads[w].append(os.getloadavg()[0])
+                docs[w] = sum(len(o.documents) for o in outcomes)
+    finally:
+        t0 = time.perf_counter()
+        for c in clients.values():
+            close_cluster(c)
+        closing = time.perf_counter() - t0
+    base_wall = statistics.median(walls[1])
+    base_cpu = statistics.median(c[0] for c in cpus[1])
+    for w in counts:
+        wall = statistics.median(walls[w])
+        cpu = [statistics.median(c[i] for c in cpus[w]) for i in range(w)]
+        speedup = base_wall / wall
+        print(f"   {w} worker(s): wall {wall:6.2f} s (runs {', '.join(f'{x:.1f}' for x in walls[w])}), {docs[w]} documents, "
+              f"{mb / wall:5.1f} MB/s; speed-up {speedup:.2f}x, parallel efficiency {speedup / w:.0%}")
+        print(f"      CPU per worker {' + '.join(f'{c:.1f}' for c in cpu)} s = {sum(cpu):.1f} s "
+              f"(x{sum(cpu) / base_cpu:.2f} of 1 worker's); cores obtained {sum(cpu) / wall:.2f} of {w}; "
+              f"load average after each run {', '.join(f'{x:.1f}' for x in loads[w])}; start-up {startup[w]:.1f} s not counted")
+    cpu2 = [statistics.median(c[i] for c in cpus[2]) for i in range(2)]
+    print(f"   work split: the busier of 2 workers used {max(cpu2):.1f} s of CPU against {base_cpu:.1f} s for 1 worker: "
+          f"the speed-up 2 free cores would give is {base_cpu / max(cpu2):.2f}x; closing both clusters took {closing:.1f} s")
     return scaled
 
 
@@ -170,11 +213,14 @@ def main() -> None:
     ap.add_argument("--no-command", action="store_true", help="skip the end-to-end command runs (part 4)")
     ap.add_argument("--command-mb", type=float, default=None, help="MB of repeated corpus for part 4 (default: --dask-mb)")
     ap.add_argument("--skip-local", action="store_true", help="skip parts 1 and 2 (one-core matching and local end to end)")
+    ap.add_argument("--files", type=int, default=None, help="use only N files, every k-th (a smoke run; default: all)")
     args = ap.parse_args()
     data = args.data or default_data_dir()
     if data is None or not (data / "text").is_dir():
         sys.exit("text corpus not found: pass --data /path/to/shared/data")
     files = discover(data / "text")
+    if args.files:
+        files = files[:: max(1, len(files) // args.files)][: args.files]
     print(f"nqpf innovation benchmark: {len(files)} files, {sum(f.size for f in files) / 1e6:.1f} MB, "
           f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}; normalise check: {normalize('５Ｇ') == '5g'}")
     if not args.skip_local:

@@ -1,13 +1,16 @@
 """Benchmark of the NQPF qualifier on the labelled evaluation set (benchmarks/data/qualifier_eval.csv).
 
-Run ``python benchmarks/bench_qualifier.py [--split test] [--repeat 5]``. Prints, on the chosen
-part (default: the held-apart ``test`` part):
+Run ``python benchmarks/bench_qualifier.py [--data FILE] [--split test|all] [--repeat 5]
+[--predictions OUT.csv]``. The fresh sets written by an independent labeller are
+``--data benchmarks/data/qualifier_fresh_test.csv --split all`` (and ``qualifier_fresh_dev.csv``).
+Prints, on the chosen part (default: the ``test`` part of ``qualifier_eval.csv``):
 
 1. accuracy, per-class precision and recall, the confusion matrix;
 2. the reliability table of the confidence (per bin: n, mean confidence, share correct);
 3. accuracy on every part (``dev``, ``dev_b``, ``dev_c``, ``test``) and per language;
 4. a baseline measured on the same rows in the same run: the majority class (every row gets the
-   most frequent label of the development part);
+   most frequent label of the other parts of the file, or of the part itself when the file has
+   one part);
 5. speed: descriptions per second, median of ``--repeat`` runs over the whole set.
 
 See benchmarks/data/README.md for how the set was written, split and used (and which parts
@@ -34,14 +37,17 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--split", default="test", help="part to report in detail (default: test)")
     ap.add_argument("--repeat", type=int, default=5, help="runs for the speed median")
+    ap.add_argument("--predictions", type=Path, default=None, help="write the part's per-row verdicts to this CSV")
     args = ap.parse_args()
     pd.set_option("display.width", 160)
     data = load_eval_set(args.data)
-    part = data[data["split"] == args.split]
+    part = data if args.split == "all" else data[data["split"] == args.split]
     if part.empty:
         raise SystemExit(f"no rows with split == {args.split!r}; parts: {sorted(set(data['split']))}")
     q = default_qualifier()
     res = evaluate(part, q)
+    if args.predictions is not None:
+        res.predictions.to_csv(args.predictions, index=False)
     print(f"NQPF qualifier on the '{args.split}' part: {len(part)} descriptions "
           f"({part['lang'].value_counts().to_dict()}, {part['field'].nunique()} fields)")
     print(f"\n1. accuracy: {res.accuracy:.3f}  (goal >= 0.90; recall goal >= 0.85 per class)")
@@ -54,10 +60,11 @@ def main() -> None:
     pred = full.predictions.assign(split=data["split"].to_numpy())
     print("\n3. accuracy by part and language")
     print(pred.pivot_table(index="split", columns="lang", values="correct", aggfunc="mean").round(3).to_string())
-    dev = data[data["split"] != args.split]
+    dev = data[data["split"] != args.split] if args.split != "all" else data.iloc[:0]
     majority = dev["label"].mode().iloc[0] if not dev.empty else part["label"].mode().iloc[0]
     base = float((part["label"] == majority).mean())
-    print(f"\n4. baseline (majority class '{majority}' of the other parts): accuracy {base:.3f}; "
+    whose = "of the other parts" if not dev.empty else "of this part itself"
+    print(f"\n4. baseline (majority class '{majority}' {whose}): accuracy {base:.3f}; "
           f"qualifier / baseline = {res.accuracy / base:.2f}x")
     times = []
     texts = data["text"].tolist()

@@ -32,3 +32,40 @@ def test_dask_workers_count_like_local_and_exit(tmp_path: Path, data_dir: Path) 
     key = ["doc_id", "form"]
     assert dask.terms.sort_values(key, ignore_index=True).equals(local.terms.sort_values(key, ignore_index=True))
     assert dask.documents.sort_values("doc_id", ignore_index=True).equals(local.documents.sort_values("doc_id", ignore_index=True))
+
+
+def test_tasks_are_about_task_bytes_and_at_least_four_per_worker(data_dir: Path) -> None:
+    from nqpf.innovation.corpus import discover
+    from nqpf.innovation.dask_backend import TASK_BYTES, task_groups
+
+    files = discover(data_dir / "text") * 9  # the real corpus repeated, as in the benchmark (about 300 MB)
+    total = sum(f.size for f in files)
+    assert total > 300e6
+    for workers in (1, 2):
+        groups = task_groups(files, workers)
+        sizes = [sum(f.size for f in g) for g in groups]
+        assert len(groups) == -(-total // TASK_BYTES) >= 4 * workers  # 38 tasks of about 8 MB each
+        assert sum(len(g) for g in groups) == len(files)
+        assert max(sizes) - min(sizes) <= max(f.size for f in files)  # greedy balance: within one file
+    small = files[:3]
+    assert len(task_groups(small, 2)) == 3  # never more groups than files
+
+
+_CALLS: list[int] = []
+
+
+def _note_call() -> None:
+    _CALLS.append(1)
+
+
+def test_preload_runs_once_per_worker() -> None:
+    from distributed import Client
+
+    from nqpf.innovation.dask_backend import preload
+
+    _CALLS.clear()
+    with Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None) as client:
+        preload(client, _note_call, name="test-preload")
+        assert len(_CALLS) == 2  # in-process workers share this module: one call each
+        client.submit(sum, [1, 2]).result()
+        assert len(_CALLS) == 2  # tasks do not repeat it

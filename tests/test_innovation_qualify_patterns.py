@@ -127,13 +127,16 @@ def test_jobs_and_pay_are_living_standards(text: str, living: list[str]) -> None
     q = qualify(text)
     assert q.criteria["living"].status == "met"
     assert [e.cue for e in q.criteria["living"].evidence] == living
-    # and with no new production method the verdict is a conventional change, not a missing keyword
-    assert q.verdict is Verdict.DOES_NOT_QUALIFY and q.rule == "no_disruption"
+    # results with no change described, neither a new method nor a conventional one: the nature of the change is not
+    # stated, so the evidence is insufficient (labelling guide of the fresh set, R10 and R12), not a missing keyword
+    assert q.verdict is Verdict.INSUFFICIENT_EVIDENCE and q.rule == "no_change"
 
 
 def test_sales_revenue_with_an_amount_is_wealth() -> None:
     q = qualify("该厂采用新工艺替代人工焊接，新增销售收入2亿元，工人工资提高。")
-    assert [e.cue for e in q.criteria["wealth"].evidence] == ["销售收入"]
+    # the revenue, its amount, and the workers' pay (money the people concerned gain counts for both, guide R8)
+    assert [e.cue for e in q.criteria["wealth"].evidence] == ["销售收入", "2亿元", "工资"]
+    assert [e.cue for e in q.criteria["living"].evidence] == ["工人", "工资"]
     assert "2亿" in _signal(q, "figures")
     assert q.verdict is Verdict.QUALIFIES
 

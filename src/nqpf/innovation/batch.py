@@ -331,11 +331,12 @@ def _run_local(p: Path, spec: _Spec, errors: list[RowError], progress: bool) -> 
 
 def _run_dask(p: Path, spec: _Spec, errors: list[RowError], workers: int, progress: bool,
               client: Any) -> tuple[list[tuple[Any, ...]], int]:
-    from nqpf.innovation.dask_backend import cluster_client
+    from nqpf.innovation.dask_backend import cluster_client, preload
 
     ranges = byte_ranges(p, DASK_RANGE_BYTES, skip_header=spec.fmt == "csv")
     results: dict[int, tuple[list[tuple[Any, ...]], list[RowError], int, int]] = {}
     with cluster_client(workers, client) as cl:
+        preload(cl, default_qualifier, name="nqpf-qualifier")  # jieba's dictionary and the cues, once per worker
         futures = [cl.submit(_range_task, str(p), s, e, spec, pure=False) for s, e in ranges]
         index = {f.key: i for i, f in enumerate(futures)}
         from distributed import as_completed

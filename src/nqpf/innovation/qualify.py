@@ -25,6 +25,19 @@ Transparent rules (cue lexicon ``taxonomy/qualifier_cues.yaml``, fields from the
    evidence *for* the criterion. A negated harm (没有造成污染) is neutral.
    A **burden** noun (排放, 废水, 损失, 报废, emissions, losses ...) in a clause with a decrease
    word (减少, 降为, fell, less ...) is evidence for living standards or wealth.
+   (3a) **People** named by their ending: a Chinese jieba token of 2-4 characters ending in a
+   listed suffix (民, 户, 者, 员, 童, 师, 手 ...: 渔民, 住户, 劳动者, 操作员, 骑手), and not in the
+   exclusion list (投资者, 账户, 对手 ...), is evidence for living standards, so that the lexicon
+   need not list every occupation.
+   (3b) Added after the independent labeller's guide (``benchmarks/data/qualifier_labelling_guide.md``),
+   tuned on its fresh development part only: a **harm noun under a negator** (未发生伤亡事故, *no
+   accidents*) is evidence for living standards; **money the people concerned gain** (增收, 工资,
+   *wages, incomes*) counts for wealth and living standards (guide R8); an **amount of money**
+   (6000万元, 千亿元, *60 million yuan*) is wealth unless its clause is about money spent, invested,
+   raised or granted, and a **measured change** (从92%提高到98.5%, *from 70% to 95%*) is wealth
+   (R7), both only outside a plan; a **switch of method** (不再…而是, *converted … from … to …*) is
+   disruption; **layoffs** are a harm; pilots, trials, signings, awards, patents and labs are
+   counted like modal words (inputs and events, not results).
 4. **Scores**: a criterion with ``n`` distinct affirmed cues scores ``1 - 0.5**n``; it is
    *negated* if a harm is stated, else *met* if affirmed occurrences outnumber negated ones,
    *negated* if it has negated occurrences and no more affirmed ones, *absent* otherwise. A sentence is **concrete** when its facts, figures
@@ -38,8 +51,11 @@ Transparent rules (cue lexicon ``taxonomy/qualifier_cues.yaml``, fields from the
    b. a negated criterion or a stated harm: *does not qualify*;
    c. no concrete sentence, and a vague sentence or no disruption (only plans, intentions,
       slogans): *insufficient evidence*;
-   d. disruption not met (a concrete description whose change is conventional): *does not
-      qualify*, naming the conventional phrases;
+   d. disruption not met: with conventional cues, *does not qualify* (``conventional``), naming
+      them; else with **expansion** cues outside a plan (新建, 投产, 安装, *built, doubled,
+      installed*: building or adding with no method described), *does not qualify*
+      (``expansion``); else *insufficient evidence* (``no_change``: a result, event or input whose
+      nature is not stated, guide R10/R12);
    e. disruption, wealth and living all met: *qualifies* (a frontier field raises the
       confidence; without one the reason says the field was not recognised);
    f. wealth or living not shown and at least as many distinct conventional cues as disruption
@@ -71,7 +87,7 @@ from nqpf.innovation.taxonomy import Taxonomy
 from nqpf.safeyaml import load_yaml
 
 CRITERIA = ("disruption", "wealth", "living")
-SIGNALS = ("conventional", "vague", "facts")
+SIGNALS = ("conventional", "vague", "facts", "expansion")
 FRONTIER_SCHEMES = ("sei2018", "future", "digital_core", "digital_transformation")
 """Schemes whose sectors count as frontier fields (innovation types and headline terms do not)."""
 
@@ -91,6 +107,17 @@ _FIGURE = re.compile(
 )
 _TARGET_YEAR = re.compile(r"(?:\bby |到|至)(?:19|20)\d\d")
 """A target year (by 2027, 到2027年): a plan, not a result."""
+_MONEY = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万亿|亿|万|千)?\s*(?:元|美元)"
+                    r"|[一二两三四五六七八九十百千]+(?:万亿|亿|万)元"
+                    r"|\b\d[\d,]*(?:\.\d+)?\s*(?:million |billion |thousand )?(?:yuan|dollars|rmb)\b")
+"""An amount of money (1.2亿元, 3,000 yuan): wealth, unless its clause is about money spent or raised."""
+_FROM_TO = re.compile(r"从[^，。；,;]{0,8}?\d[^，。；,;]{0,14}?(?:到|至)[^，。；,;]{0,4}?\d(?:[\d,.]*\d)?%?"
+                      r"|\bfrom (?:about |around |some )?[\d.,]+\s*(?:%|percent|[a-z]+)? to (?:about |around )?\d(?:[\d,.]*\d)?%?")
+"""A measured change, from one figure to another (从800元涨到3000元, from 70% to 95%): wealth (guide R7)."""
+_SWITCH_ZH = re.compile(r"不再[^，。；]{0,20}[，,]?\s*而是")
+_SWITCH_EN = re.compile(r"\b(?:moved|shifted|switched|switching|converted|converting|changed|turned)\b[^.;]{0,80}?"
+                        r"\bfrom\b[^.;]{0,80}?\bto\b")
+"""A switch of method: 不再…而是 (no longer … but), moved/converted … from … to …: disruption."""
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]|\.(?=\s|$)")
 
 
@@ -259,6 +286,12 @@ class Qualifier:
         self._signal_matchers = {k: TermMatcher(_forms(self.cues.get(k))) for k in SIGNALS}
         self._decrease = TermMatcher(_forms(self.cues.get("decrease")))
         self._modal = TermMatcher(_forms(self.cues.get("modal")))
+        people = self.cues.get("people") or {}
+        self._people_suffixes = tuple(str(x) for x in people.get("suffixes", []))
+        self._people_exclude = frozenset(str(x) for x in people.get("exclude", []))
+        self._relief = {normalize(f).rstrip("*") for f in _forms(self.cues.get("relief"))}
+        self._both = {normalize(f).rstrip("*") for f in _forms(self.cues.get("both"))}
+        self._spend = TermMatcher(_forms(self.cues.get("spending")))
         burdens = self.cues.get("burdens") or {}
         self._burdens = TermMatcher({f: name for name in CRITERIA for f in _forms(burdens.get(name))})
         neg = self.cues["negators"]
@@ -293,21 +326,46 @@ class Qualifier:
         n_tokens = sum(1 for w, _, _ in tokens if any(ch.isalnum() for ch in w))
         tok_at = self._token_index(text, tokens)
 
+        starts = {s: e for _, s, e in tokens}
+        modal = tuple(m.start for m in self._modal.find(text) if len(m.form) > 1 or starts.get(m.start) == m.end)
+        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        first_modal: dict[int, int] = {}
+        for pos in modal:
+            first_modal.setdefault(bisect.bisect_right(ends, pos), pos)
+
+        def planned(pos: int) -> bool:  # after a modal word in its sentence: a plan, not a result
+            return pos >= first_modal.get(bisect.bisect_right(ends, pos), len(text))
+
         evidence: dict[str, list[Evidence]] = {c: [] for c in CRITERIA}
         for m in self._cue_matcher.find(text):
             crit, harm = cast(tuple[str, bool], self._cue_matcher.payload[m.form])
             ev = self._evidence(crit, m, text, tokens, tok_at)
-            if harm:  # a stated harm is evidence against the criterion; a negated one is neutral; a decreasing one is for it
+            relief = crit == "living" and m.form in self._relief
+            if ev.negated and relief:  # 未发生伤亡事故, no accidents: for living standards
+                ev = Evidence(crit, ev.cue, ev.context, ev.start)
+            elif harm:  # a stated harm is evidence against the criterion; a negated one is neutral; a decreasing one is for it
                 if ev.negated:
                     continue
                 if not self._decreasing(text, m):
                     ev = Evidence(crit, ev.cue, ev.context, ev.start, negated=True, negator="harm")
             evidence[crit].append(ev)
-        starts = {s: e for _, s, e in tokens}
+            if m.form in self._both and not ev.negated:  # money the people concerned gain: wealth and living (R8)
+                evidence["living" if crit == "wealth" else "wealth"].append(ev)
+        for rx, crit in ((_SWITCH_ZH, "disruption"), (_SWITCH_EN, "disruption"), (_FROM_TO, "wealth"), (_MONEY, "wealth")):
+            for fm in rx.finditer(text):  # patterns: a switch of method; a measured change; an amount of money earned or saved
+                if planned(fm.start()) or (crit == "wealth" and self._spending(text, fm.start(), fm.end())):
+                    continue
+                if not any(e.start <= fm.start() < e.start + len(e.cue) for e in evidence[crit]):
+                    evidence[crit].append(Evidence(crit, fm.group(0).strip(), self._context(text, fm.start(), fm.end()),
+                                                   fm.start()))
         for m in self._burdens.find(text):  # 排放降为零, scrap losses fell: evidence for the criterion
             crit = cast(str, self._burdens.payload[m.form])
             if self._decreasing(text, m) and not any(e.start <= m.start < e.start + len(e.cue) for e in evidence[crit]):
                 evidence[crit].append(self._evidence(crit, m, text, tokens, tok_at))
+        covered = {p for e in evidence["living"] for p in range(e.start, e.start + len(e.cue))}
+        for w, s, e in tokens:  # people named by their ending (渔民, 住户, 操作员): living standards
+            if s not in covered and self._is_people(w):
+                evidence["living"].append(self._evidence("living", Match(s, e, w), text, tokens, tok_at))
         for c in CRITERIA:
             evidence[c].sort(key=lambda e: e.start)
         signals = {k: tuple(Evidence(k, text[m.start:m.end], self._context(text, m.start, m.end), m.start)
@@ -315,9 +373,9 @@ class Qualifier:
                    for k, mat in self._signal_matchers.items()}  # a one-character cue (要, 拟) must be a whole word
         signals["vague"] += tuple(Evidence("vague", tm.group(0), self._context(text, tm.start(), tm.end()), tm.start())
                                   for tm in _TARGET_YEAR.finditer(text))
+        signals["expansion"] = tuple(e for e in signals["expansion"] if not planned(e.start))
         signals["figures"] = tuple(Evidence("figures", fm.group(0).strip(), self._context(text, fm.start(), fm.end()), fm.start())
                                    for fm in _FIGURE.finditer(text) if not self._is_year(fm))
-        modal = tuple(m.start for m in self._modal.find(text) if len(m.form) > 1 or starts.get(m.start) == m.end)
         concrete, vague = self._sentences(text, signals, modal)
 
         fields: list[Evidence] = []
@@ -357,6 +415,17 @@ class Qualifier:
                 pos = m.end
         out.append(text[pos:])
         return normalize(" ".join(out)) if ignored else text
+
+    def _spending(self, text: str, start: int, end: int) -> bool:
+        """Whether the clause around ``text[start:end]`` is about money spent or raised (投资, invested ...), not earned."""
+        lo = max((text.rfind(b, 0, start) for b in self._breaks), default=-1) + 1
+        his = [i for i in (text.find(b, end) for b in self._breaks) if i >= 0]
+        return bool(self._spend.find(text[lo : min(his, default=len(text))]))
+
+    def _is_people(self, word: str) -> bool:
+        """A Chinese word for people by its ending (rule 3a): 2-4 characters, a listed ending, not excluded."""
+        return (2 <= len(word) <= 4 and word.endswith(self._people_suffixes) and word not in self._people_exclude
+                and all("\u4e00" <= ch <= "\u9fff" for ch in word))
 
     def _decreasing(self, text: str, m: Match) -> bool:
         """Whether a decrease word is within 12 characters of a harm, in its clause (污染天数减少, less pollution)."""
@@ -468,9 +537,15 @@ class Qualifier:
                 return Verdict.DOES_NOT_QUALIFY, "conventional", [Reason(
                     f"a conventional change: no new production method, only '{conv}'",
                     f"属于常规变化：没有新的生产方式，只有“{conv}”")]
-            return Verdict.DOES_NOT_QUALIFY, "no_disruption", [Reason(
-                "a concrete description with no change to how things are produced",
-                "描述具体，但未改变生产方式")]
+            grow = "', '".join(dict.fromkeys(e.cue for e in signals["expansion"]))
+            if grow:
+                return Verdict.DOES_NOT_QUALIFY, "expansion", [Reason(
+                    f"a conventional change: building or adding with no new production method described ('{grow}')",
+                    f"属于常规变化：新建或增加，但未描述新的生产方式（“{grow}”）")]
+            return Verdict.INSUFFICIENT_EVIDENCE, "no_change", [Reason(
+                "a result, event or input is described, but neither a change to how things are produced nor a "
+                "conventional change: the nature of the change is not stated",
+                "描述了结果、活动或投入，但既没有生产方式的改变，也没有常规变化：变化的性质未说明")]
         missing = [c for c in criteria.values() if not c.met]
         n_conv = len({e.cue for e in signals["conventional"]})
         if missing and n_conv >= len({e.cue for e in d.evidence if not e.negated}):
@@ -500,7 +575,8 @@ class Qualifier:
           two or more concrete sentences, - 1 per distinct conventional cue, - 1 per vague sentence;
         * negated / harm: negated cues + 1 if a conventional cue is present;
         * conventional: distinct conventional cues - 1, + 1 for a figure, - 1 per vague sentence;
-        * no_disruption: 0; missing_criteria: 0; too_short: 1;
+        * expansion: likewise with the distinct expansion cues;
+        * no_change: 0; missing_criteria: 0; too_short: 1;
         * vague: vague sentences + distinct vague cues // 3 - 1.
         """
         n_conv = len({e.cue for e in signals["conventional"]})
@@ -511,6 +587,8 @@ class Qualifier:
             m = sum(1 for c in criteria.values() for e in c.evidence if e.negated) - 1 + int(n_conv > 0)
         elif rule == "conventional":
             m = n_conv - 1 + int(bool(signals["figures"])) - vague
+        elif rule == "expansion":
+            m = len({e.cue for e in signals["expansion"]}) - 1 + int(bool(signals["figures"])) - vague
         elif rule == "vague":
             m = vague + len({e.cue for e in signals["vague"]}) // 3 - 1
         elif rule == "too_short":

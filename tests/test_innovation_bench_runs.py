@@ -1,0 +1,28 @@
+"""The innovation benchmark scripts still run, at the smallest settings. Nothing about speed is asserted here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run(args: list[str]) -> str:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=600, check=True).stdout
+
+
+def test_bench_qualifier_runs_on_the_fresh_test_part() -> None:
+    out = _run([str(REPO / "benchmarks" / "bench_qualifier.py"), "--data",
+                str(REPO / "benchmarks" / "data" / "qualifier_fresh_test.csv"), "--split", "all", "--repeat", "1"])
+    assert "150 descriptions" in out and "accuracy: 0.7" in out
+    assert "confusion matrix" in out and "reliability of the confidence" in out and "descriptions/s" in out
+
+
+def test_bench_innovation_runs_at_tiny_scale(data_dir: Path) -> None:
+    out = _run([str(REPO / "benchmarks" / "bench_innovation.py"), "--data", str(data_dir), "--files", "12",
+                "--naive-mb", "0.05", "--dask-mb", "0.5", "--repeat", "1", "--no-command"])
+    assert "speed ratio matcher / naive" in out and "matcher == exact reference (naive_count) on a 50,000-character slice: True" in out
+    assert "REAL CORPUS REPEATED" in out and "2 worker(s): wall" in out and "parallel efficiency" in out
+    assert "CPU per worker" in out and "cores obtained" in out
