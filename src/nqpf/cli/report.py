@@ -16,9 +16,10 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default RUN_DIR/report) / 输出目录")] = None,
     lang: Annotated[str, typer.Option("--lang", help="en or zh / 语言")] = "en",
     formats: Annotated[str, typer.Option("--formats", help="Comma list of html,pdf,figures,briefing,xlsx,tex / 输出格式")]
-    = "html,pdf,figures,briefing",
+    = "html,pdf,figures,briefing,xlsx,tex",
 ) -> None:
-    """Turn a run folder into the report (HTML, PDF), figures (SVG, PNG) and the two-page briefing."""
+    """Turn a run folder into the report (HTML, PDF), figures (SVG, PNG), the two-page briefing, the Excel
+    workbook of every table and the LaTeX tables."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from nqpf.report.publication.build import check_options, write_report

@@ -100,6 +100,13 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     "notes": ("Notes: analyses not computed and every choice the analyses made", "说明：未计算的分析及所作处理", "-"),
     "fe_main": ("Two-way FE of HQD and its channels on NQPF: estimate, clustered SE, p", "双向固定效应回归：系数、聚类标准误、p 值",
                 "coefficient; SE; p"),
+    "fe_coefficients": ("Two-way FE of HQD and its channels on NQPF and controls: estimate, clustered SE, t, p, 95% CI, "
+                        "N, within R2", "双向固定效应回归：系数、聚类标准误、t、p、95% 区间、样本量、组内 R²",
+                        "coefficient; SE; p"),
+    "sdm_effects": ("Spatial Durbin model: direct, indirect (spillover) and total effects of NQPF, simulated SE",
+                    "空间杜宾模型：新质生产力的直接、间接（溢出）与总效应", "coefficient; SE; p"),
+    "sdm_coefficients": ("Spatial Durbin model coefficients: rho, beta, theta (W x NQPF)", "空间杜宾模型系数：ρ、β、θ",
+                         "coefficient; SE; p"),
     "nqpf_coefficients": ("The NQPF coefficient per dependent variable with 95% interval", "各因变量的新质生产力系数及 95% 区间",
                           "coefficient"),
     "mediation": ("Mediation through each channel (Baron-Kenny, Sobel test)", "中介效应（逐步法与 Sobel 检验）", "coefficient; p"),

@@ -41,19 +41,14 @@ def check_options(formats: Sequence[str], lang: str) -> list[str]:
 
 
 def _xlsx(run_dir: Path, out: Path, lang: str) -> list[Path]:
-    try:
-        from nqpf.report.workbook import write_workbook  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise ReportError("this nqpf has no Excel workbook writer (nqpf.report.workbook); "
-                          "leave xlsx out of --formats") from None
+    from nqpf.report.workbook import write_workbook
+
     return [Path(write_workbook(run_dir, out / f"nqpf-tables-{lang}.xlsx", lang=lang))]
 
 
 def _tex(run_dir: Path, out: Path) -> list[Path]:
-    try:
-        from nqpf.report.latex import write_latex_tables  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise ReportError("this nqpf has no LaTeX table writer (nqpf.report.latex); leave tex out of --formats") from None
+    from nqpf.report.latex import write_latex_tables
+
     return [Path(p) for p in write_latex_tables(run_dir, out / "tex")]
 
 

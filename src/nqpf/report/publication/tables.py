@@ -53,6 +53,7 @@ OPTIONAL_SECTIONS: dict[str, tuple[TableRef, ...]] = {
     ),
     "spatial": (
         TableRef("moran", "regional/moran.csv", "Global Moran's I", "全局莫兰指数"),
+        TableRef("lisa", "regional/lisa.csv", "Local Moran (LISA), latest year", "局部莫兰指数（最新年份）"),
     ),
     "profiles": (
         TableRef("narratives", "profiles/narratives.csv", "Province narratives", "省份叙述"),
@@ -60,7 +61,7 @@ OPTIONAL_SECTIONS: dict[str, tuple[TableRef, ...]] = {
         TableRef("weaknesses", "profiles/weaknesses.csv", "Weaknesses", "短板"),
     ),
     "investor": (
-        TableRef("investor_matrix", "profiles/matrix.csv", "Investor opportunity matrix", "投资机会矩阵"),
+        TableRef("investor_matrix", "profiles/investor_matrix.csv", "Investor opportunity matrix", "投资机会矩阵"),
     ),
 }
 
@@ -71,10 +72,13 @@ JOB_TABLES: dict[str, tuple[TableRef, ...]] = {
                  "增长核算全要素生产率"),
         TableRef("malmquist", "productivity/malmquist.csv", "Malmquist productivity index", "Malmquist 生产率指数"),
         TableRef("efficiency", "productivity/efficiency.csv", "DEA efficiency", "DEA 效率"),
+        TableRef("tfp_national", "productivity/tfp_national.csv", "National TFP growth", "全国全要素生产率增长"),
     ),
     "linkage": (
-        TableRef("nqpf_coefficients", "linkage/nqpf_coefficients.csv", "NQPF coefficients (two-way FE)",
+        TableRef("fe_coefficients", "linkage/fe_coefficients.csv", "NQPF coefficients (two-way FE)",
                  "新质生产力系数（双向固定效应）"),
+        TableRef("sdm_effects", "linkage/sdm_effects.csv", "Spatial Durbin model: direct, indirect and total effects",
+                 "空间杜宾模型：直接、间接与总效应"),
         TableRef("mediation", "linkage/mediation.csv", "Mediation", "中介效应"),
         TableRef("linkage_robustness", "linkage/robustness.csv", "Robustness checks", "稳健性检验"),
     ),
