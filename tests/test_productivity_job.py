@@ -51,10 +51,18 @@ def test_productivity_tables(job) -> None:
         assert m["year"].min() == 2012 and m["year"].max() == 2019
     ga = _read(d, "tfp_growth_accounting")
     np.testing.assert_allclose(ga["tfp_growth"].dropna(),
-                               (ga["gdp_growth"] - 0.5 * ga["capital_growth"] - 0.5 * ga["labour_growth"]).dropna())
+                               (ga["gdp_growth"] - 0.5 * ga["capital_growth"] - 0.5 * ga["labour_growth"]).dropna(),
+                               rtol=1e-7, atol=1e-9)  # the CSV keeps 10 significant digits
     nat = _read(d, "tfp_national")
     assert list(nat.columns) == ["year", "tfp_growth", "gdp_growth", "capital_growth", "labour_growth"]
     assert "540000" in (d / "flags.txt").read_text(encoding="utf-8")  # Tibet left out of DEA, said
+    # the run's national TFP growth uses the broad labour input and lies in the literature's 2010s band
+    from nqpf.productivity.growth_accounting import LITERATURE_TFP_BAND
+
+    lo, hi = LITERATURE_TFP_BAND
+    mean = float(nat["tfp_growth"].dropna().mean())
+    assert lo <= mean <= hi, mean
+    assert any("private and self-employed" in n for n in job[0].notes)
 
 
 def test_linkage_tables(job) -> None:

@@ -51,6 +51,10 @@ class ProductivityLinkageOutput:
     linkage: LinkageRun | None = None
 
 
+BROAD_LABOUR = ("employed_urban_units", "nbs_employed_private_individual")
+"""Growth accounting's labour input in a run when the store has both series (NBS raw export to 2019)."""
+
+
 def pick_indices(results: Sequence[IndexResult]) -> tuple[IndexResult | None, IndexResult | None]:
     """The NQPF index (``nqpf-three-elements`` if built, else the first other non-HQD index) and
     the HQD index (``hqd-four-channels``) among the run's results."""
@@ -196,7 +200,14 @@ def write_productivity_linkage(results: Sequence[IndexResult], panel: Panel, out
     prod = link = None
     try:
         say(f"productivity {years[0]}-{years[1]} / 生产率")
-        prod = measure(panel, years[0], years[1], capital_share=0.5)
+        labour = BROAD_LABOUR if set(BROAD_LABOUR) <= set(panel.variables) else None
+        prod = measure(panel, years[0], years[1], capital_share=0.5, labour=labour)
+        res.notes.append(
+            "growth accounting L = urban-unit + private and self-employed employment (the broad input: urban units "
+            "alone understate labour growth and overstate TFP growth, see docs/productivity.md) / 劳动投入含私营与个体就业"
+            if labour else
+            "growth accounting L = urban-unit employment only (nbs_employed_private_individual not in the store): TFP "
+            "growth is an upper bound / 劳动投入仅含城镇单位就业，全要素生产率增长为上限")
     except NqpfError as e:
         res.notes.append(f"productivity not measured: {e} / 未测算生产率")
     nq, hqd = pick_indices(results)

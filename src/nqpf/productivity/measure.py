@@ -69,14 +69,18 @@ def dea_data(panel: Panel, capital: pd.DataFrame, base_year: int = 2010,
 
 def measure(panel: Panel, start: int = 2011, end: int = 2019, *,
             capital: PerpetualInventory | None = None, capital_share: float | str = 0.5,
-            backend: str = "highs", workers: int = 2,
+            backend: str = "highs", workers: int = 2, labour: tuple[str, ...] | None = None,
             progress: Callable[[str], None] | None = None) -> ProductivityRun:
-    """Run every productivity measure on ``panel`` for the years ``start..end``."""
+    """Run every productivity measure on ``panel`` for the years ``start..end`` (``labour``: the
+    employment variables summed into growth accounting's L; default urban-unit employment)."""
     if end <= start:
         raise ValidationError(f"end year {end} must be after start year {start}")
     step = progress or (lambda _m: None)
     step("capital stock and growth accounting / 资本存量与增长核算")
-    ga = GrowthAccounting(capital_share=capital_share, capital=capital or PerpetualInventory()).fit(panel)
+    ga_model = GrowthAccounting(capital_share=capital_share, capital=capital or PerpetualInventory())
+    if labour:
+        ga_model.labour = tuple(labour)
+    ga = ga_model.fit(panel)
     data = dea_data(panel, ga.capital.stock, int(ga.capital.params["base_year"]))  # type: ignore[call-overload]
     data = data[data["year"].between(start, end)]
     have = sorted(data["year"].unique())
