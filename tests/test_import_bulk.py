@@ -23,7 +23,6 @@ from nqpf.data.importers import read_file
 from nqpf.data.importers.bulk import BulkBatch
 from nqpf.data.store import Store, _validate
 from nqpf.errors import ValidationError
-
 from test_bad_input import CASES, HEADER
 
 

@@ -24,8 +24,11 @@ would shift them.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
+import tempfile
 import threading
 import weakref
 from collections.abc import Mapping
@@ -68,14 +71,51 @@ def bulk_min_bytes() -> int:
     return int(max(mb, 0.0) * 1e6)
 
 
+def staging_memory_mb() -> int:
+    """Memory the staging database may hold before it spills to its temporary folder
+    (``$NQPF_STAGING_MB``, default 384)."""
+    try:
+        return max(64, int(float(os.environ.get("NQPF_STAGING_MB", "384"))))
+    except ValueError:
+        return 384
+
+
+_SPILL_PREFIX = "nqpf-staging-"
+
+
+def _clean_spill_dirs(root: Path) -> None:
+    """Remove spill folders that processes killed before they could clean up left behind."""
+    for d in root.glob(f"{_SPILL_PREFIX}*"):
+        try:
+            pid = int(d.name[len(_SPILL_PREFIX):].split("-")[0])
+            os.kill(pid, 0)
+        except (ValueError, IndexError):
+            continue
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def staging() -> duckdb.DuckDBPyConnection:
-    """A cursor on the process-wide in-memory staging database (created on first use)."""
+    """A cursor on the process-wide in-memory staging database (created on first use).
+
+    Its memory is capped at :func:`staging_memory_mb`; beyond that DuckDB spills table
+    blocks to a private temporary folder, removed at exit (and, if the process was killed,
+    by the next process that stages a file).
+    """
     global _db
     with _lock:
         if _db is None:
+            root = Path(tempfile.gettempdir())
+            _clean_spill_dirs(root)
+            spill = tempfile.mkdtemp(prefix=f"{_SPILL_PREFIX}{os.getpid()}-")
+            atexit.register(shutil.rmtree, spill, True)
             _db = duckdb.connect(":memory:")
             _db.execute("SET preserve_insertion_order = true")
             _db.execute("SET enable_progress_bar = false")
+            _db.execute(f"SET temp_directory = '{spill}'")
+            _db.execute(f"SET memory_limit = '{staging_memory_mb()}MB'")
         return _db.cursor()
 
 
@@ -345,37 +385,49 @@ def read_bulk(path: str | Path, mapping: Any, *, curated: bool, unit: str | None
         maps = _maps(cur, t, n, zh[0] is not None, en[0] is not None, unit if m.unit is None else None)
         owned += [("TABLE", name) for name in maps]
         off = 1 if parquet else 2
-        cell = f"'{m.value}'" if parquet else f"'{col_letter(order.index(valc))}' || CAST(s.rowid + {off} AS VARCHAR)"
-        view = f"bulk_v_{n}"
+        cell = f"'{m.value}'" if parquet else f"'{col_letter(order.index(valc))}' || CAST(row + {off} AS VARCHAR)"
+        # decided once: the joined rows become one typed table, and the text stage goes
+        o, view = f"bulk_o_{n}", f"bulk_v_{n}"
         cur.execute(f"""
-            CREATE VIEW {view} AS SELECT s.rowid AS row, r.code AS region_code, y.year AS year,
-              vm.variable AS variable, coalesce(s.value, x.value) AS value, s.rowid + {off} AS line,
-              {cell} AS cell, r.region_raw AS region_raw, coalesce(x.raw, '') AS raw,
-              u.unit AS unit,
-              CASE WHEN r.problem <> '' THEN r.problem ELSE y.problem END AS problem
+            CREATE TABLE {o} AS SELECT s.rowid AS row, r.code AS region_code, y.year AS year,
+              vm.variable AS variable, coalesce(s.value, x.value) AS value,
+              r.region_raw AS region_raw, coalesce(x.raw, '') AS raw, u.unit AS unit,
+              CASE WHEN r.problem <> '' THEN r.problem ELSE y.problem END AS problem,
+              s.k_source AS source
             FROM {t} s
             JOIN {maps[0]} r ON s.k_region = r.k_region AND s.k_zh = r.k_zh AND s.k_en = r.k_en
             JOIN {maps[1]} y ON s.k_year = y.k_year
             JOIN {maps[2]} vm ON s.k_var = vm.k_var
             JOIN {maps[3]} u ON s.k_unit = u.k_unit
             LEFT JOIN {maps[4]} x ON s.value_text = x.k_text""")
+        owned.append(("TABLE", o))
+        regmap = cur.execute(f"SELECT region_raw, code FROM {maps[0]} WHERE code <> ''").df()
+        raw_regions = dict(zip(regmap["region_raw"].astype(str), regmap["code"].astype(str), strict=True))
+        for name in [t, *maps]:
+            cur.execute(f"DROP TABLE {name}")
+        owned = [("TABLE", o)]
+        cur.execute(f"""
+            CREATE VIEW {view} AS SELECT row, region_code, year, variable, value, row + {off} AS line,
+              {cell} AS cell, region_raw, raw, unit, problem FROM {o}""")
         owned.append(("VIEW", view))
-        # the catalog and the raw region labels, from aggregates over the view
+        # per variable, in one pass: the counts the store needs and the first units (catalog)
         per = cur.execute(
-            f"SELECT variable, arg_min(unit, row) AS first_unit, "
-            f"arg_min(unit, CASE WHEN unit <> '' THEN row END) AS first_set_unit FROM {view} "
+            f"SELECT variable, count(*) AS n_rows, count(value) AS n_values, "
+            f"count(value) FILTER (WHERE year IS NULL) AS n_no_year, "
+            f"count(value) FILTER (WHERE variable = '') AS n_no_variable, "
+            f"count(value) FILTER (WHERE region_code = '') AS n_no_region, "
+            f"arg_min(unit, row) AS first_unit, "
+            f"arg_min(unit, CASE WHEN unit <> '' THEN row END) AS first_set_unit FROM {o} "
             "GROUP BY variable ORDER BY min(row)"
         ).df()
-        regions = cur.execute(f"SELECT DISTINCT region_raw, region_code FROM {view} WHERE region_code <> ''").df()
-        raw_regions = dict(zip(regions["region_raw"].astype(str), regions["region_code"].astype(str), strict=True))
         present = [str(v) for v in per["variable"]]
         prov = Provenance.for_file(p, importer="tidy")
         if curated:
             srcs = cur.execute(
-                f"SELECT vm.variable, s.k_source, min(s.rowid) AS first FROM {t} s "
-                f"JOIN {maps[2]} vm USING (k_var) WHERE s.k_source <> '' GROUP BY ALL ORDER BY first"
+                f"SELECT variable, source, min(row) AS first FROM {o} WHERE source <> '' "
+                "GROUP BY ALL ORDER BY first"
             ).df()
-            joined = srcs.groupby("variable", sort=False)["k_source"].agg(";".join).to_dict()
+            joined = srcs.groupby("variable", sort=False)["source"].agg(";".join).to_dict()
             first = dict(zip(present, per["first_unit"].fillna("").astype(str), strict=True))
             catalog = curated_catalog(p, present, first, joined, source)
         else:
@@ -388,6 +440,7 @@ def read_bulk(path: str | Path, mapping: Any, *, curated: bool, unit: str | None
                 for v in present
             ])
         batch = BulkBatch(view, catalog, prov, raw_regions, owned)
+        batch._stats = per[["variable", "n_rows", "n_values", "n_no_year", "n_no_variable", "n_no_region"]]
         owned = []  # the batch's finaliser owns them now
         return batch
     finally:
