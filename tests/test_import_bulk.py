@@ -130,6 +130,8 @@ MORE = {
     "precision": HEADER + "北京,2020,gdp_x,6489540.7,yuan\n北京,2020,gdp_x,6489541,yuan\n"
                           "上海,2020,gdp_x,5,yuan\n上海,2020,gdp_x,,yuan\n",
     "conflict": HEADER + "北京,2020,gdp_x,1.5,yuan\n北京市,2020,gdp_x,2.5,yuan\nBeijing,2020,gdp_x,3.5,yuan\n",
+    # blank lines are skipped by both readers; spaces around cells are read alike
+    "layout": HEADER + "北京,2020,x,1,yuan\n\n 上海 , 2020 , x , 2 , yuan \n",
 }
 
 
@@ -149,6 +151,19 @@ def test_more_cases_same_outcome(case: str, tmp_path: Path) -> None:
         assert not any(s is not None and len(s) for s in stored)
     else:
         pd.testing.assert_frame_equal(stored[0], stored[1])
+
+
+def test_bom_and_header_only(tmp_path: Path) -> None:
+    f = tmp_path / "bom.csv"
+    f.write_bytes((HEADER + "北京,2020,x,1,yuan\n").encode("utf-8-sig"))
+    same_batch(*both(f))
+    h = tmp_path / "header.csv"
+    h.write_text(HEADER, encoding="utf-8")
+    b, a = both(h)
+    assert b.n_rows() == a.n_rows() == 0
+    with path(True):
+        rep = Store(tmp_path / "s.duckdb", wait=0).import_files([h], progress=False)
+    assert len(rep.empty) == 1 and not rep.changed
 
 
 def test_precision_repeat_keeps_the_precise_value(tmp_path: Path) -> None:
