@@ -1,25 +1,35 @@
-"""Benchmark: importing a large tidy CSV into the store, and small imports into a large store.
+"""Benchmark: importing large tidy CSVs into the store, and small imports into a large store.
 
 Run as a script from the repository root::
 
-    python benchmarks/bench_store.py [--mb 200] [--repeat 3]
+    python benchmarks/bench_store.py [--mb 20,200] [--repeat 3] [--pandas-mb 20]
 
 1. **Throughput.** The real panel (../shared/data/panel/provinces.csv) is resampled to about
-   ``--mb`` megabytes: its rows repeated under suffixed variable ids (``gdp_r17``), so every
+   each ``--mb`` size: its rows repeated under suffixed variable ids (``gdp_r17``), so every
    value is a real published value and every (variable, region, year) key is distinct. This is
-   *scaled real data, not new statistics*. ``nqpf`` (``Store.import_files``: parse, validate,
-   write with provenance) is timed against DuckDB's bare ``read_csv`` of the same file into a
-   table, each in a fresh process so that peak memory (max RSS) is measured per side. Medians
-   of ``--repeat`` runs.
-2. **Store size.** A small real import (panel/national.csv, 262 values) into the large store
-   just built, against the same import into an empty store. Imports are transactions on the
-   store file (no copy), so both should cost about the same.
+   *scaled real data, not new statistics*. Each measurement runs in a fresh process, so peak
+   memory (max RSS of that process, ``resource.getrusage``) is measured per side:
+
+   * ``duckdb read_csv``: DuckDB's bare ``CREATE TABLE t AS SELECT * FROM read_csv(file)``
+     (in memory, types sniffed; the issue's baseline);
+   * ``duckdb read_csv+insert``: the same rows read and inserted into a store file with the
+     store's ``observations`` schema and primary key (the same storage work nqpf does);
+   * ``nqpf import``: ``Store.import_files`` (parse, validate every row, catalog, provenance,
+     one transaction) on the bulk path (DuckDB reader, :mod:`nqpf.data.importers.bulk`);
+   * ``nqpf pandas path``: the same import forced onto the pandas reader
+     (``NQPF_BULK_MB`` above the file size), at ``--pandas-mb`` only (the path before).
+
+   Medians of ``--repeat`` runs; ratios against both DuckDB baselines of the same run.
+2. **Store size.** A small real import (panel/national.csv, 262 values) into the store the
+   largest file was imported into, against the same import into an empty store. Imports are
+   transactions on the store file (no copy), so both should cost about the same.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -36,13 +46,22 @@ CHILD = r"""
 import json, resource, sys, time
 kind, path, store = sys.argv[1:4]
 import duckdb  # imports happen before the clock starts
-from nqpf.data.store import Store
-import nqpf.data.importers, nqpf.data.validate
+from nqpf.data.store import Store, _DDL
+import nqpf.data.importers, nqpf.data.validate, nqpf.data.screen
 t = time.perf_counter()
 if kind == "duckdb":
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, header=true)", [path])
-    n = con.execute("SELECT count(*) FROM t").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+elif kind == "duckdb_store":
+    con = duckdb.connect(store)
+    con.execute(_DDL[-1])
+    con.execute("BEGIN TRANSACTION")
+    con.execute("INSERT INTO observations SELECT 1, variable, CAST(region_code AS VARCHAR), year, value, "
+                "0, '' FROM read_csv(?, header=true)", [path])
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
+    n = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
 else:
     rep = Store(store, wait=0).import_files([path], progress=False)
     n = rep.n_values
@@ -50,6 +69,9 @@ dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "rows": n,
                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+
+LABELS = {"duckdb": "duckdb read_csv", "duckdb_store": "duckdb read_csv+insert",
+          "nqpf": "nqpf import", "pandas": "nqpf pandas path"}
 
 
 def resampled(target_mb: float, out: Path) -> Path:
@@ -66,46 +88,60 @@ def resampled(target_mb: float, out: Path) -> Path:
 
 
 def run(kind: str, path: Path, store: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", CHILD, kind, str(path), str(store)],
-                         capture_output=True, text=True, check=True).stdout
+    """One measurement in a fresh process (``pandas`` = nqpf with the bulk path off)."""
+    env = dict(os.environ)
+    # nqpf takes the bulk path for files of 8 MB and more; forced here so tiny smoke runs
+    # measure it too, and forced off for the pandas path
+    env["NQPF_BULK_MB"] = "1e9" if kind == "pandas" else "0"
+    child_kind = "nqpf" if kind == "pandas" else kind
+    for p in store.parent.glob(store.name + "*"):
+        p.unlink()
+    out = subprocess.run([sys.executable, "-c", CHILD, child_kind, str(path), str(store)],
+                         capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def median_of(fn, repeat: int) -> tuple[float, list[dict[str, float]]]:  # type: ignore[no-untyped-def]
-    runs = [fn() for _ in range(repeat)]
-    return statistics.median(r["seconds"] for r in runs), runs
+def medians(kind: str, path: Path, store: Path, repeat: int) -> dict[str, float]:
+    """Median seconds and the largest peak RSS of ``repeat`` runs."""
+    runs = [run(kind, path, store) for _ in range(repeat)]
+    return {"seconds": statistics.median(r["seconds"] for r in runs), "rows": runs[0]["rows"],
+            "max_rss_mb": max(r["max_rss_mb"] for r in runs)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mb", type=float, default=200.0, help="size of the resampled CSV, MB")
+    ap.add_argument("--mb", default="20,200", help="sizes of the resampled CSVs, MB, comma-separated")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    ap.add_argument("--pandas-mb", type=float, default=20.0,
+                    help="also time the pandas path at this size (0: never)")
     args = ap.parse_args()
+    sizes = [float(x) for x in str(args.mb).split(",") if x.strip()]
     work = Path(tempfile.mkdtemp(prefix="nqpf_bench_store_"))
     try:
-        big = resampled(args.mb, work)
-        size = big.stat().st_size / 1e6
-        print(f"file: real panel values resampled to {size:.0f} MB ({big.name}; scaled real data, "
-              "not new statistics)")
-        t_duck, duck = median_of(lambda: run("duckdb", big, work / "unused.duckdb"), args.repeat)
-        stores: list[Path] = []
-
-        def nqpf_once() -> dict[str, float]:
-            s = work / f"big{len(stores)}.duckdb"
-            stores.append(s)
-            return run("nqpf", big, s)
-
-        t_nqpf, nq = median_of(nqpf_once, args.repeat)
-        rows = int(nq[0]["rows"])
-        print(f"rows: {rows:,} values")
-        print(f"DuckDB bare read_csv : {t_duck:8.2f} s  {rows / t_duck:12,.0f} rows/s  "
-              f"peak {max(r['max_rss_mb'] for r in duck):6.0f} MB")
-        print(f"nqpf import          : {t_nqpf:8.2f} s  {rows / t_nqpf:12,.0f} rows/s  "
-              f"peak {max(r['max_rss_mb'] for r in nq):6.0f} MB")
-        print(f"ratio nqpf/duckdb    : {t_nqpf / t_duck:8.2f}x  (goal: within 5x, under 1 GB)")
+        large = work / "large.duckdb"
+        for mb in sizes:
+            big = resampled(mb, work)
+            size = big.stat().st_size / 1e6
+            print(f"\nfile: real panel values resampled to {size:.0f} MB ({big.name}; scaled real data, "
+                  "not new statistics)")
+            kinds = ["duckdb", "duckdb_store", "nqpf"] + (["pandas"] if mb == args.pandas_mb else [])
+            res = {k: medians(k, big, work / f"{k}.duckdb", args.repeat) for k in kinds}
+            rows = int(res["nqpf"]["rows"])
+            print(f"rows: {rows:,} values; medians of {args.repeat} run(s), each in a fresh process")
+            for k in kinds:
+                r = res[k]
+                print(f"{LABELS[k]:24s}: {r['seconds']:8.2f} s  {rows / r['seconds']:12,.0f} rows/s  "
+                      f"peak RSS {r['max_rss_mb']:6.0f} MB")
+            t = res["nqpf"]["seconds"]
+            print(f"ratio nqpf/duckdb        : {t / res['duckdb']['seconds']:8.2f}x  (goal: within 5x)")
+            print(f"ratio nqpf/duckdb+insert : {t / res['duckdb_store']['seconds']:8.2f}x")
+            if "pandas" in res:
+                print(f"ratio pandas path/nqpf   : {res['pandas']['seconds'] / t:8.2f}x  (the bulk path's gain)")
+            print(f"peak RSS nqpf            : {res['nqpf']['max_rss_mb']:8.0f} MB  (goal: under 1 GB)")
+            shutil.copyfile(work / "nqpf.duckdb", large)  # the last (largest) import's store
+            big.unlink()
 
         small = DATA / "panel" / "national.csv"
-        large = stores[0]
         big_size = large.stat().st_size / 1e6
 
         def into(base: Path | None) -> dict[str, float]:
@@ -115,17 +151,25 @@ def main() -> None:
             if base is not None:
                 shutil.copyfile(base, s)  # setup, not timed
             t = time.perf_counter()
-            r = run("nqpf", small, s)
+            r = run("nqpf", small, s) if base is None else _run_keep(small, s)
             r["wall"] = time.perf_counter() - t
             return r
 
-        t_empty, _ = median_of(lambda: into(None), args.repeat)
-        t_large, _ = median_of(lambda: into(large), args.repeat)
-        print(f"small import (262 values) into an empty store   : {t_empty:6.3f} s")
-        print(f"small import (262 values) into a {big_size:5.0f} MB store : {t_large:6.3f} s")
+        t_empty = statistics.median(into(None)["seconds"] for _ in range(args.repeat))
+        t_large = statistics.median(into(large)["seconds"] for _ in range(args.repeat))
+        print(f"\nsmall import (262 values) into an empty store        : {t_empty:6.3f} s")
+        print(f"small import (262 values) into the {big_size:5.0f} MB store   : {t_large:6.3f} s  "
+              f"(holding the {max(sizes):g} MB file's values)")
         print(f"ratio large/empty    : {t_large / t_empty:8.2f}x  (goal: about 1, no copy)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_keep(path: Path, store: Path) -> dict[str, float]:
+    """Like :func:`run` for nqpf, but into an existing store (not removed first)."""
+    out = subprocess.run([sys.executable, "-c", CHILD, "nqpf", str(path), str(store)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 if __name__ == "__main__":

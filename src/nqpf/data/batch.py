@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
@@ -61,3 +62,22 @@ class ImportBatch:
     provenance: Provenance
     raw_regions: dict[str, str] = field(default_factory=dict)
     """region label as written in the file -> code, for messages and audits"""
+
+    #: whether the rows live in DuckDB (:class:`~nqpf.data.importers.bulk.BulkBatch`)
+    bulk: ClassVar[bool] = False
+
+    def n_rows(self) -> int:
+        """Rows (values and missing cells) in the batch."""
+        return len(self.observations)
+
+    def n_values(self) -> int:
+        """Rows with a value (missing cells excluded)."""
+        obs = self.observations
+        return int(obs["value"].notna().sum()) if "value" in obs else 0
+
+    def obs_variables(self) -> list[str]:
+        """Distinct variable ids of the rows, in order of first appearance."""
+        obs = self.observations
+        if "variable" not in obs:
+            return []
+        return [str(v) for v in dict.fromkeys(obs["variable"].astype(str))]

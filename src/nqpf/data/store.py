@@ -929,12 +929,11 @@ class _State:
 def _result(
     b: ImportBatch, import_id: int | None, status: str = "imported", **counts: int
 ) -> BatchResult:
-    obs = b.observations
-    n_val = int(obs["value"].notna().sum()) if "value" in obs else 0
-    vars_ = tuple(sorted({str(v) for v in pd.unique(obs["variable"])})) if "variable" in obs else ()
+    n_val = b.n_values()
+    vars_ = tuple(sorted(b.obs_variables()))
     p = b.provenance
     return BatchResult(p.source_file, p.sheet or "", p.importer, p.sha256, status, import_id,
-                       n_val, len(obs) - n_val, vars_, **counts)  # fmt: skip
+                       n_val, b.n_rows() - n_val, vars_, **counts)  # fmt: skip
 
 
 @dataclass
@@ -983,7 +982,7 @@ def _check_policy(on_conflict: str) -> None:
 
 def _has_values(b: ImportBatch) -> bool:
     """Whether a batch has at least one row (a header-only file has none)."""
-    return len(b.observations) > 0
+    return b.n_rows() > 0
 
 
 _LITTER = re.compile(r"^\.(?P<name>.+)\.\d+\.[0-9a-f]{8}\.tmp(\.wal)?$")
@@ -1033,6 +1032,11 @@ def _check_structure(batches: Sequence[ImportBatch]) -> None:
     problems: list[str] = []
     known = {r.code for r in REGISTRY}
     for b in batches:
+        if b.bulk:
+            from nqpf.data import screen
+
+            problems += screen.check_structure(b, _where(b))  # type: ignore[arg-type]
+            continue
         missing = [c for c in BATCH_COLUMNS if c not in b.observations.columns]
         if missing:
             problems.append(f"{_where(b)}: observations lack columns {missing}")
@@ -1078,6 +1082,10 @@ def _validate(
     (variable, region, year) that validation accepted (same figure at two precisions)."""
     from nqpf.data.validate import drop_duplicates, validate_batches
 
+    if any(b.bulk for b in batches):
+        from nqpf.data import screen
+
+        return screen.validate(batches, units, on_conflict)
     validate_batches(batches, known_units=dict(units), across_batches=on_conflict == "error")
     return [drop_duplicates([b])[0] for b in batches]
 
@@ -1087,6 +1095,10 @@ def _keep_older(batches: list[ImportBatch]) -> tuple[list[ImportBatch], list[int
     earlier batch's value of the same cell; returns the batches and how many each lost."""
     from nqpf.data.validate import conflicting_later
 
+    if any(b.bulk for b in batches):
+        from nqpf.data import screen
+
+        return screen.keep_older(batches)
     drop = conflicting_later(batches)
     out, lost = [], []
     for i, b in enumerate(batches):
@@ -1131,7 +1143,7 @@ def _merge_catalog(
     for b, iid in zip(batches, ids, strict=True):
         cat = b.variables
         given = {str(r["variable"]): r for r in cat.to_dict("records") if "variable" in r}
-        vars_in_obs = _unique(b.observations["variable"].astype(str))
+        vars_in_obs = b.obs_variables()
         for var in _unique([*given, *vars_in_obs]):
             cur = rows.setdefault(
                 var, {"variable": var, "unit": "", "first_import": iid, "last_import": iid}
@@ -1161,24 +1173,15 @@ def _write_into(
     now = datetime.now(UTC).replace(tzinfo=None)
     imports = []
     frames = []
+    bulk: list[tuple[Any, int]] = []
     for b, iid in zip(batches, ids, strict=True):
-        p = b.provenance
+        if b.bulk:  # rows stay in DuckDB: streamed into the transaction below
+            imports.append(_import_row(b, iid, state.next_run, now, b.n_values(), b.n_rows()))
+            bulk.append((b, iid))
+            continue
         obs = b.observations
         keep = obs[obs["value"].notna()]
-        imports.append(
-            {
-                "import_id": iid,
-                "run_id": state.next_run,
-                "source_file": str(p.source_file),
-                "sha256": str(p.sha256),
-                "sheet": p.sheet or "",
-                "importer": str(p.importer),
-                "imported_at": _to_utc_naive(p.imported_at),
-                "stored_at": now,
-                "n_values": len(keep),
-                "n_missing": len(obs) - len(keep),
-            }
-        )
+        imports.append(_import_row(b, iid, state.next_run, now, len(keep), len(obs)))
         frames.append(
             pd.DataFrame(
                 {
@@ -1192,7 +1195,7 @@ def _write_into(
                 }
             )
         )
-    obs_all = pd.concat(frames, ignore_index=True)
+    obs_all = pd.concat(frames, ignore_index=True) if frames else None
     imp_df = pd.DataFrame(imports, columns=_IMPORT_COLS)
     cat = _merge_catalog(state, batches, ids)
     history = bool(state.stored) or len(batches) > 1
@@ -1200,11 +1203,19 @@ def _write_into(
         con.execute("BEGIN TRANSACTION")
         con.register("_imp", imp_df)
         con.execute(f"INSERT INTO imports SELECT {', '.join(_IMPORT_COLS)} FROM _imp")
-        con.register("_obs", obs_all)
-        con.execute(
-            "INSERT INTO observations SELECT import_id, variable, region_code, year, value, "
-            "line, cell FROM _obs"
-        )
+        if obs_all is not None:
+            con.register("_obs", obs_all)
+            con.execute(
+                "INSERT INTO observations SELECT import_id, variable, region_code, year, value, "
+                "line, cell FROM _obs"
+            )
+        for b, iid in bulk:
+            con.register("_bulk", b.record_batches(iid))
+            con.execute(
+                "INSERT INTO observations SELECT import_id, variable, region_code, year, value, "
+                "line, cell FROM _bulk"
+            )
+            con.unregister("_bulk")
         con.register("_cat", cat)
         con.execute("DELETE FROM variables")
         con.execute(
@@ -1223,12 +1234,22 @@ def _write_into(
             raise StoreError(f"writing to the store failed; nothing was written: {desc}") from None
         raise
     finally:
-        for view in ("_imp", "_obs", "_cat"):
+        for view in ("_imp", "_obs", "_cat", "_bulk"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(view)
     with contextlib.suppress(duckdb.Error):  # committed already; this only folds in the log
         con.execute("CHECKPOINT")
     return ids, counts
+
+
+def _import_row(b: ImportBatch, iid: int, run: int, now: datetime, n_values: int,
+                n_rows: int) -> dict[str, Any]:
+    """The ``imports`` row of a batch."""
+    p = b.provenance
+    return {"import_id": iid, "run_id": run, "source_file": str(p.source_file),
+            "sha256": str(p.sha256), "sheet": p.sheet or "", "importer": str(p.importer),
+            "imported_at": _to_utc_naive(p.imported_at), "stored_at": now,
+            "n_values": n_values, "n_missing": n_rows - n_values}
 
 
 def _revision_counts(con: duckdb.DuckDBPyConnection, first: int) -> dict[int, tuple[int, int]]:

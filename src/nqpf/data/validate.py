@@ -254,7 +254,9 @@ def _unit_problems(batches: list[ImportBatch], df: pd.DataFrame, units: pd.DataF
             if len(us) > 1:
                 out.append(f"{file}, variable {var}: several units {', '.join(map(repr, us))}")
     # catalog units across files
-    for vkey, g in cat.groupby("variable", sort=False):
+    n_units = cat.groupby("variable", sort=False)["unit"].nunique()
+    for vkey in n_units.index[n_units.to_numpy() > 1]:  # only variables with a clash
+        g = cat[cat["variable"] == vkey]
         distinct = [str(u) for u in pd.unique(g["unit"])]
         if len(distinct) > 1:
             desc = "; ".join(

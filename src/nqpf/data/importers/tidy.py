@@ -18,14 +18,17 @@ Parquet.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from nqpf.data.batch import ImportBatch, Provenance
+from nqpf.data.importers import bulk
 from nqpf.data.importers.common import (
     EXCEL_ENGINE,
     col_letter,
@@ -143,6 +146,22 @@ def read_tables(path: str | Path, sheet: str | int | None = None) -> dict[str, p
     return {"": read_csv_table(p)}
 
 
+def _header(p: Path) -> list[str]:
+    """Column names of a CSV or Parquet file, stripped ([] if they cannot be read)."""
+    if p.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return [str(c).strip() for c in pq.read_schema(p).names]
+        except Exception:
+            return []
+    try:
+        with p.open(encoding="utf-8-sig", errors="replace") as fh:
+            return [c.strip() for c in next(csv.reader([fh.readline()]), [])]
+    except OSError:
+        return []
+
+
 # -- import ---------------------------------------------------------------------------------
 def read_tidy(
     path: str | Path,
@@ -161,6 +180,11 @@ def read_tidy(
     """
     p = Path(path)
     m = ColumnMapping.coerce(mapping)
+    if bulk.qualifies(p, m):
+        curated = mapping is None and is_curated(_header(p))
+        big = bulk.read_bulk(p, m, curated=curated, unit=unit, source=source)
+        if big is not None:
+            return [big]
     tables = read_tables(p, m.sheet)
     batches: list[ImportBatch] = []
     for sheet, df in tables.items():
@@ -239,6 +263,21 @@ def _curated_catalog(p: Path, df: pd.DataFrame, var: pd.Series, units: pd.Series
                      source: str | None) -> pd.DataFrame:
     """Catalog rows of the variables in ``df``: from ``variables.csv`` beside, else the data."""
     present = list(pd.unique(var))
+    src = df["source"].astype(str) if "source" in df.columns else pd.Series("", index=df.index)
+    # first unit and the distinct sources of each variable, in one pass (not one per variable)
+    per = pd.DataFrame({"variable": var.to_numpy(), "source": src.to_numpy(),
+                        "unit": units.to_numpy() if units is not None else ""})
+    first_unit = per.drop_duplicates("variable").set_index("variable")["unit"]
+    srcs = per[per["source"] != ""].drop_duplicates(["variable", "source"])
+    joined = srcs.groupby("variable", sort=False)["source"].agg(";".join)
+    return curated_catalog(p, present, first_unit.to_dict(), joined.to_dict(), source)
+
+
+def curated_catalog(p: Path, present: list[str], first_unit: Mapping[Any, Any],
+                    joined: Mapping[Any, Any], source: str | None) -> pd.DataFrame:
+    """Catalog rows of the curated variables ``present`` (in order of first appearance):
+    the ``variables.csv`` row beside ``p`` when there is one, else the id as its name, the
+    variable's first unit in the data and its distinct sources joined by ``;``."""
     cat_path = p.parent / "variables.csv"
     rows: dict[str, dict[str, str]] = {}
     if cat_path.is_file() and cat_path.resolve() != p.resolve():
@@ -256,13 +295,6 @@ def _curated_catalog(p: Path, df: pd.DataFrame, var: pd.Series, units: pd.Series
                 "source": str(rec.get("source", "")),
                 "notes": str(rec.get("notes", "")),
             }
-    src = df["source"].astype(str) if "source" in df.columns else pd.Series("", index=df.index)
-    # first unit and the distinct sources of each variable, in one pass (not one per variable)
-    per = pd.DataFrame({"variable": var.to_numpy(), "source": src.to_numpy(),
-                        "unit": units.to_numpy() if units is not None else ""})
-    first_unit = per.drop_duplicates("variable").set_index("variable")["unit"]
-    srcs = per[per["source"] != ""].drop_duplicates(["variable", "source"])
-    joined = srcs.groupby("variable", sort=False)["source"].agg(";".join)
     out = []
     for v in present:
         if v in rows:
