@@ -271,3 +271,23 @@ def test_bad_input_is_one_line_exit_2(args: list[str], needle: str, run_dir: Pat
     assert res.exit_code == 2, res.output
     lines = [x for x in res.output.splitlines() if x.strip()]
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in res.output
+
+
+def test_report_writes_all_four_outputs_by_default(report_zh: Path, run_dir: Path) -> None:
+    """`nqpf report` with no --formats: HTML+PDF, figures, briefing, the workbook and the LaTeX tables;
+    the workbook's score sheet holds the run's scores.csv and the LaTeX weights equal weights.csv."""
+    from openpyxl import load_workbook
+
+    for name in ("report-zh.html", "report-zh.pdf", "briefing-zh.pdf", "nqpf-tables-zh.xlsx", "tex/tables.tex"):
+        assert (report_zh / name).is_file(), name
+    assert list((report_zh / "figures").glob("*.png")) and list((report_zh / "figures").glob("*.svg"))
+    wb = load_workbook(report_zh / "nqpf-tables-zh.xlsx", read_only=True)
+    sheet = next(n for n in wb.sheetnames if n.endswith("scores"))
+    rows = list(wb[sheet].iter_rows(values_only=True))
+    scores = pd.read_csv(run_dir / FW / "scores.csv")
+    assert len(rows) - 1 == len(scores)
+    header = list(rows[0])
+    col = header.index("score")
+    np.testing.assert_array_equal([r[col] for r in rows[1:]], scores["score"].to_numpy())
+    tex = (report_zh / "tex" / f"{FW}_weights.tex").read_text(encoding="utf-8")
+    assert "\\toprule" in tex and "\\bottomrule" in tex
