@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -261,12 +261,20 @@ def _render(out: Path, view: SummaryView, meta: Mapping[str, Any] | None,
         info["nqpf_version"] = __version__
     sections.append(("meta", "About this report", "报告信息", _meta_html(info)))
 
+    page = sections_document(view.title_en, view.title_zh, sections)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def sections_document(title_en: str, title_zh: str, sections: Sequence[tuple[str, str, str, str]]) -> str:
+    """The whole offline page: ``sections`` are ``(id, title_en, title_zh, html)``; the style,
+    the geo stub, plotly.js and the table-sorting script are inlined (no external resource)."""
     body_html = "\n".join(
         f"<section id='{sid}'><h2>{_e(en)} <span class='zh'>{_e(zh)}</span></h2>{content}</section>"
         for sid, en, zh, content in sections
     )
-    title_en, title_zh = view.title_en, view.title_zh
-    page = (
+    return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
         f"<title>{_e(title_en)} · {_e(title_zh)}</title>\n"
@@ -280,6 +288,3 @@ def _render(out: Path, view: SummaryView, meta: Mapping[str, Any] | None,
         f"<script type='text/javascript'>{_SORT_JS}</script>\n"
         "</body>\n</html>\n"
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
