@@ -222,7 +222,11 @@ def test_cli_profile_and_scenario_on_the_run(job, tmp_path: Path) -> None:
     z = norm.ppf(0.975)
     assert e["implied_hqd"] == pytest.approx(coef * e["score_change"], rel=1e-5)
     assert e["implied_hqd_low"] == pytest.approx((coef - z * se) * e["score_change"], rel=1e-5)
-    assert "fitted: two-way FE of hqd-four-channels" in notes and ASSUMPTION[0] in notes
+    # nqpf run wrote the linkage regressions: the scenario reads the HQD coefficient from them
+    fe = pd.read_csv(run / "linkage" / "fe_coefficients.csv")
+    row = fe[(fe["dependent"] == "hqd_index") & (fe["term"] == "nqpf") & (fe["nqpf_framework"] == NQPF)].iloc[0]
+    assert coef == pytest.approx(float(row["estimate"]), rel=1e-5) and se == pytest.approx(float(row["std_error"]), rel=1e-5)
+    assert "fe_coefficients.csv" in notes and ASSUMPTION[0] in notes
     assert "implied HQD change" in " ".join(res.output.split())
 
 

@@ -243,9 +243,11 @@ def test_absent_analyses_are_listed_and_tables_plug_in(run_dir: Path, report_en:
 
     html = (report_en / "report-en.html").read_text(encoding="utf-8")
     section = html.split("<section id='absent'")[1]
-    for name in ("regional/dagum_overall.csv", "regional/sigma.csv", "productivity/tfp_growth_accounting.csv",
-                 "linkage/fe_coefficients.csv", "profiles/investor_matrix.csv"):
+    for name in ("regional/dagum_overall.csv", "regional/sigma.csv", "linkage/fe_coefficients.csv",
+                 "profiles/investor_matrix.csv"):
         assert name in section
+    # nqpf run measured productivity (job level) but had no HQD index for the linkage
+    assert "productivity/tfp_growth_accounting.csv" not in section
     assert "The run has no Disparity tables" in html
     # a later analysis plugs in by writing its table under the listed name
     copy = tmp_path / FW

@@ -1,9 +1,8 @@
 """Regional tables in the run folder, the Excel workbook and the LaTeX tables of a real run.
 
 One real run per module: ``services.run_job`` on a fresh store importing ../shared/data (the 2.0
-NQPF three-elements and HQD indices, 2016-2023, with 20 robustness draws), plus the linkage
-regressions' tidy table written as ``linkage/fe_main.csv`` with the columns of
-``FEResults.to_tidy`` (the form the linkage developer's ``nqpf run`` writes).
+NQPF three-elements and HQD indices, 2016-2023, with 20 robustness draws), whose job-level
+linkage regressions are in ``linkage/fe_coefficients.csv``.
 """
 
 from __future__ import annotations
@@ -29,19 +28,11 @@ HQD = "hqd-four-channels"
 def run_dir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from nqpf import services
     from nqpf.data.store import Store
-    from nqpf.linkage.analysis import CONTROLS, linkage_data
-    from nqpf.linkage.fe import TwoWayFE
 
     base = tmp_path_factory.mktemp("reporttables")
     store = Store(base / "store.duckdb")
-    job = services.run_job(store, frameworks=[FW, HQD], out=base / "run", data=data_dir, robustness=20)
-    nq, hq = job.results
-    d = linkage_data(nq, hq, store.panel())
-    fits = [TwoWayFE(dep, ["nqpf", *CONTROLS]).fit(d) for dep in ("hqd_index", "innovation_capability",
-                                                                  "living_standards")]
-    (base / "run" / "linkage").mkdir()
-    pd.concat([f.to_tidy() for f in fits], ignore_index=True).to_csv(base / "run" / "linkage" / "fe_main.csv",
-                                                                    index=False)
+    # the job writes the linkage regressions itself: linkage/fe_coefficients.csv
+    services.run_job(store, frameworks=[FW, HQD], out=base / "run", data=data_dir, robustness=20)
     return base / "run"
 
 
@@ -167,7 +158,7 @@ def test_workbook_has_one_sheet_per_csv(run_dir: Path, workbook: Path) -> None:
     assert names[0] == "README" and len(names) == len(csvs) + 1
     assert len(set(n.lower() for n in names)) == len(names) and max(map(len, names)) <= 31
     assert {"NTE scores", "NTE weights", "NTE dagum_overall", "NTE rank_uncertainty", "HFC lisa",
-            "linkage fe_main"} <= set(names)
+            "linkage fe_coefficients"} <= set(names)
     readme = [[c for c in r] for r in wb["README"].iter_rows(values_only=True)]
     listed = {r[0]: r[5] for r in readme if r and len(r) >= 6 and r[5] and str(r[5]).endswith(".csv")}
     assert sorted(listed.values()) == csvs and set(listed) == set(names[1:])
@@ -181,7 +172,7 @@ def test_workbook_has_one_sheet_per_csv(run_dir: Path, workbook: Path) -> None:
 @pytest.mark.parametrize("rel,sheet", [
     (f"{FW}/weights.csv", "NTE weights"), (f"{FW}/regional/dagum_overall.csv", "NTE dagum_overall"),
     (f"{HQD}/regional/lisa.csv", "HFC lisa"), (f"{FW}/robustness/rank_uncertainty.csv", "NTE rank_uncertainty"),
-    (f"{FW}/imputed.csv", "NTE imputed"), ("linkage/fe_main.csv", "linkage fe_main"),
+    (f"{FW}/imputed.csv", "NTE imputed"), ("linkage/fe_coefficients.csv", "linkage fe_coefficients"),
     (f"{FW}/scores.csv", "NTE scores"), (f"{FW}/regional/coupling.csv", "NTE coupling"),
 ])
 def test_workbook_cells_equal_csv(run_dir: Path, workbook: Path, rel: str, sheet: str) -> None:
@@ -293,7 +284,7 @@ def test_latex_files_are_well_formed(run_dir: Path, tex: Path) -> None:
     files = sorted(p.name for p in tex.glob("*.tex"))
     for kind in ("descriptives", "weights", "index", "dagum", "dagum_groups", "convergence"):
         assert f"{FW}_{kind}.tex" in files and f"{HQD}_{kind}.tex" in files
-    assert "linkage_fe_main.tex" in files
+    assert "linkage_fe_coefficients.tex" in files
     main = (tex / "tables.tex").read_text(encoding="utf-8")
     for f in files:
         text = (tex / f).read_text(encoding="utf-8")
@@ -361,8 +352,8 @@ def test_index_weights_dagum_tex_equal_csv(run_dir: Path, tex: Path) -> None:
 
 
 def test_regression_stars_match_p(run_dir: Path, tex: Path) -> None:
-    fe = _csv(run_dir / "linkage" / "fe_main.csv")
-    rows = _rows((tex / "linkage_fe_main.tex").read_text(encoding="utf-8"))
+    fe = _csv(run_dir / "linkage" / "fe_coefficients.csv")
+    rows = _rows((tex / "linkage_fe_coefficients.tex").read_text(encoding="utf-8"))
     deps = list(dict.fromkeys(fe["dependent"]))
     terms = list(dict.fromkeys(fe["term"]))
     assert [r[0] for r in rows[0:2 * len(terms):2]] == [tex_escape(t) for t in terms]
@@ -408,14 +399,14 @@ def test_latex_helpers_hand_cases() -> None:
 
 
 def test_run_tables_lists_later_tables(run_dir: Path, tmp_path: Path) -> None:
-    """Tables other developers add (profiles/, productivity/) plug in without a change."""
+    """Tables a later analysis adds (here under profiles/ and productivity/) plug in without a change."""
     import shutil
 
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns("*.html", "*.npz", "*.parquet"))
-    (copy / FW / "profiles").mkdir()
+    (copy / FW / "profiles").mkdir(exist_ok=True)
     pd.DataFrame({"region_code": ["110000"], "strength": [0.5]}).to_csv(copy / FW / "profiles" / "x.csv", index=False)
-    (copy / "productivity").mkdir()
+    (copy / "productivity").mkdir(exist_ok=True)
     pd.DataFrame({"region_code": ["110000"], "tfp": [1.02]}).to_csv(copy / "productivity" / "tfp.csv", index=False)
     rel = [t.relpath for t in run_tables(copy)]
     assert f"{FW}/profiles/x.csv" in rel and "productivity/tfp.csv" in rel

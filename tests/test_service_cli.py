@@ -40,7 +40,7 @@ def test_serve_builds_the_main_job_when_no_run_exists(data_dir: Path, tmp_path: 
     # the summary's regional charts are the main job's slowest part and are tested with `nqpf run`
     # (tests/test_cli_run.py); here they are recorded, not drawn, to keep the test short
     sections: list[str] = []
-    monkeypatch.setattr(services, "regional_sections", lambda result: sections.append(result.framework.id) or [])
+    monkeypatch.setattr(services, "regional_sections", lambda result, *_: sections.append(result.framework.id) or [])
     out = tmp_path / "fresh-output"
     res = CliRunner().invoke(app, ["serve", "--run-dir", str(out), "--store", str(store), "-f", "nqpf-three-elements"])
     assert res.exit_code == 0, res.output
