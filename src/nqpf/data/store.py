@@ -475,11 +475,12 @@ class Store:
             paths = [paths]
         files = iter_files([Path(p) for p in paths])
         to_read = files
-        if not read_kw and self.exists and not self.is_empty():
+        if not read_kw and self.exists:
             # a plain re-import: files whose bytes are already stored are not parsed again
             # (with importer options the same bytes may give other tables, so they are read)
-            stored = set(self.imports()["sha256"])
-            to_read = [f for f in files if sha256_file(f) not in stored]
+            stored = self._stored_files()
+            if stored:
+                to_read = [f for f in files if sha256_file(f) not in stored]
         batches: list[ImportBatch] = []
         with _progress(progress, len(to_read)) as advance:
             for f in to_read:
@@ -488,6 +489,17 @@ class Store:
         report = self.import_batches(batches, on_conflict=on_conflict)
         report.files = _unique([str(Path(f).resolve()) for f in files])
         return report
+
+    def _stored_files(self) -> set[str]:
+        """The sha256 of every stored import, or none when the store holds no observation
+        (one read of the store, whatever its size)."""
+        with self._reader() as con:
+            if con is None:
+                return set()
+            row = con.execute("SELECT count(*) FROM observations").fetchone()
+            if not row or row[0] == 0:
+                return set()
+            return {str(r[0]) for r in con.execute("SELECT sha256 FROM imports").fetchall()}
 
     def import_batches(
         self, batches: Sequence[ImportBatch], *, on_conflict: str = "error"
@@ -520,7 +532,7 @@ class Store:
         if not self.path.exists():
             # a first import is validated before its folder and lock file are made, so a
             # refused first import leaves nothing behind
-            prepared = _prepare(batches, _State.read(None), on_conflict)
+            prepared = _prepare(batches, _State.read(None, ()), on_conflict)
             if not prepared.new:
                 report.batches = prepared.results
                 return report
@@ -529,7 +541,7 @@ class Store:
             _clean_litter(self.path)
             con = self._open(read_only=False) if self.path.exists() else None
             try:
-                state = _State.read(con)
+                state = _State.read(con, _batch_variables(batches))
                 _lock.record(lockfile, state.next_import)
                 if prepared is None or con is not None:
                     prepared = _prepare(batches, state, on_conflict)
@@ -899,7 +911,11 @@ class Store:
 # -- internals -------------------------------------------------------------------------
 @dataclass
 class _State:
-    """What the writer needs to know about the store before writing."""
+    """What the writer needs to know about the store before writing.
+
+    ``units`` and ``catalog`` hold only the stored variables the batches name (all an import
+    reads or changes of the catalog), so reading them does not grow with the store.
+    """
 
     exists: bool
     stored: dict[tuple[str, str], int]
@@ -909,7 +925,7 @@ class _State:
     next_run: int
 
     @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection | None) -> _State:
+    def read(cls, con: duckdb.DuckDBPyConnection | None, variables: Sequence[str]) -> _State:
         if con is None:
             return cls(False, {}, {}, pd.DataFrame(columns=[*_CATALOG_COLS, "first_import",
                                                             "last_import"]), 1, 1)  # fmt: skip
@@ -917,13 +933,26 @@ class _State:
             (str(s), str(sh)): int(i)
             for s, sh, i in con.execute("SELECT sha256, sheet, import_id FROM imports").fetchall()
         }
-        cat = con.execute("SELECT * FROM variables").df()
+        cat = con.execute(
+            "SELECT * FROM variables WHERE variable IN (SELECT unnest($v::VARCHAR[]))",
+            {"v": list(variables)},
+        ).df()
         units = dict(zip(cat["variable"], cat["unit"].fillna(""), strict=True))
         row = con.execute(
             "SELECT coalesce(max(import_id), 0), coalesce(max(run_id), 0) FROM imports"
         ).fetchone()
         assert row is not None
         return cls(True, stored, units, cat, int(row[0]) + 1, int(row[1]) + 1)
+
+
+def _batch_variables(batches: Sequence[ImportBatch]) -> list[str]:
+    """Every variable id the batches name, in their catalogs or their rows."""
+    out: dict[str, None] = {}
+    for b in batches:
+        if "variable" in b.variables.columns:
+            out.update(dict.fromkeys(b.variables["variable"].astype(str)))
+        out.update(dict.fromkeys(b.obs_variables()))
+    return list(out)
 
 
 def _result(
@@ -1135,7 +1164,8 @@ def _check_units(batches: Sequence[ImportBatch], stored: Mapping[str, str]) -> N
 def _merge_catalog(
     state: _State, batches: Sequence[ImportBatch], ids: Sequence[int]
 ) -> pd.DataFrame:
-    """The catalog after the import: new non-empty names/notes replace old ones."""
+    """The catalog rows of the batches' variables after the import (the only rows an import
+    changes or adds): new non-empty names/notes replace old ones."""
     rows: dict[str, dict[str, Any]] = {}
     for rec in state.catalog.to_dict("records"):
         rows[str(rec["variable"])] = {k: rec.get(k) for k in [*_CATALOG_COLS, "first_import",
@@ -1217,12 +1247,12 @@ def _write_into(
             )
             con.unregister("_bulk")
         con.register("_cat", cat)
-        con.execute("DELETE FROM variables")
+        con.execute("DELETE FROM variables WHERE variable IN (SELECT variable FROM _cat)")
         con.execute(
             "INSERT INTO variables SELECT variable, name_en, name_zh, unit, source, notes, "
             "first_import, last_import FROM _cat"
         )
-        counts = _revision_counts(con, ids[0]) if history else {}
+        counts = _revision_counts(con, ids[0], _first_vintage(state, ids[0])) if history else {}
         con.execute("COMMIT")
     except BaseException as exc:
         with contextlib.suppress(duckdb.Error):
@@ -1252,10 +1282,27 @@ def _import_row(b: ImportBatch, iid: int, run: int, now: datetime, n_values: int
             "n_values": n_values, "n_missing": n_rows - n_values}
 
 
-def _revision_counts(con: duckdb.DuckDBPyConnection, first: int) -> dict[int, tuple[int, int]]:
+def _first_vintage(state: _State, first: int) -> int:
+    """The oldest import that can hold a value of the batches' variables: the least
+    ``first_import`` of those already in the catalog (a variable's values all come from its
+    first import on), else the first new import."""
+    known = pd.to_numeric(state.catalog["first_import"], errors="coerce")
+    if known.isna().any():  # not recorded: read every import
+        return 0
+    return min([first, *(int(i) for i in known)])
+
+
+def _revision_counts(
+    con: duckdb.DuckDBPyConnection, first: int, since: int | None = None
+) -> dict[int, tuple[int, int]]:
     """Per new import id (``>= first``): cells whose previous vintage had another value
     (revised) or the same figure (restated: equal within the rounding of the coarser value,
-    the rule validation uses for duplicates, :func:`nqpf.data.validate.same_figure`)."""
+    the rule validation uses for duplicates, :func:`nqpf.data.validate.same_figure`).
+
+    ``since`` (default: every import) is the oldest import id that can hold a value of the
+    new imports' variables: only the imports from it on are read. Rows are stored in
+    import order, so DuckDB skips the older row groups and the cost follows the history of
+    the batches' variables, not the size of the store."""
     from nqpf.data.validate import same_figure
 
     df = con.execute(
@@ -1267,12 +1314,13 @@ def _revision_counts(con: duckdb.DuckDBPyConnection, first: int) -> dict[int, tu
                    lag(o.value) OVER (PARTITION BY o.variable, o.region_code, o.year
                                       ORDER BY o.import_id) AS prev
             FROM observations o SEMI JOIN keys k
-              ON o.variable = k.variable AND o.region_code = k.region_code AND o.year = k.year)
+              ON o.variable = k.variable AND o.region_code = k.region_code AND o.year = k.year
+            WHERE o.import_id >= $since)
         SELECT import_id, value, prev, count(*) AS n FROM hist
         WHERE import_id >= $first AND prev IS NOT NULL
         GROUP BY import_id, value, prev
         """,
-        {"first": first},
+        {"first": first, "since": 0 if since is None else since},
     ).df()
     if df.empty:
         return {}

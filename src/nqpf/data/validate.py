@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,7 @@ _COUNT = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)  # a large import asks several times per variable
 def value_rule(unit: str, name: str) -> str:
     """The range rule of a variable: ``"nonnegative"``, ``"share"`` (0-100) or ``""`` (none).
 

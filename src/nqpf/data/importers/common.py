@@ -14,7 +14,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -235,8 +235,14 @@ def normalize_unit(unit: str | None) -> str:
     """
     if unit is None or (isinstance(unit, float) and np.isnan(unit)):
         return ""
-    key = _unit_key(unit)
-    return _unit_table().get(key, re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(unit))).strip())
+    return _normalize_unit_text(str(unit))
+
+
+@lru_cache(maxsize=4096)
+def _normalize_unit_text(unit: str) -> str:
+    """:func:`normalize_unit` of a text, computed once per distinct text (a large import
+    asks for the same few units thousands of times)."""
+    return _unit_table().get(_unit_key(unit), re.sub(r"\s+", " ", unicodedata.normalize("NFKC", unit)).strip())
 
 
 def normalize_units(units: pd.Series) -> pd.Series:
