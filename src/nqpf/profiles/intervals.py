@@ -13,7 +13,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from nqpf.profiles.profile import ROBUSTNESS_COLUMNS, ProfileError, check_robustness
+from nqpf.profiles.errors import ProfileError
+
+ROBUSTNESS_COLUMNS = ["region_code", "year", "node", "rank_p05", "rank_median", "rank_p95"]
+
+
+def check_robustness(table: pd.DataFrame) -> pd.DataFrame:
+    """Validate a robustness table (``region_code, year, node, rank_p05, rank_median, rank_p95``;
+    ``median_rank``, the name :mod:`nqpf.robustness` writes, is accepted for ``rank_median``)."""
+    if "rank_median" not in table.columns and "median_rank" in table.columns:  # nqpf.robustness's name
+        table = table.rename(columns={"median_rank": "rank_median"})
+    missing = [c for c in ROBUSTNESS_COLUMNS if c not in table.columns]
+    if missing:
+        raise ProfileError(f"the robustness table needs columns {', '.join(ROBUSTNESS_COLUMNS)}; "
+                           f"missing {', '.join(missing)}")
+    t = table[ROBUSTNESS_COLUMNS].copy()
+    t["region_code"] = t["region_code"].astype(str)
+    t["year"] = t["year"].astype(int)
+    bad = t[(t["rank_p05"] > t["rank_median"]) | (t["rank_median"] > t["rank_p95"])]
+    if len(bad):
+        r = bad.iloc[0]
+        raise ProfileError(f"robustness row {r['region_code']} {r['year']} {r['node']}: rank_p05 <= rank_median "
+                           f"<= rank_p95 must hold, got {r['rank_p05']}, {r['rank_median']}, {r['rank_p95']}")
+    return t
+
 
 #: where a run folder keeps the robustness ranks, relative to ``<run>/<framework>/``
 RANKS_FILE = Path("robustness") / "rank_uncertainty.csv"

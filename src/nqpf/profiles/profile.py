@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from nqpf.errors import NqpfError
+from nqpf.profiles.errors import ProfileError
+from nqpf.profiles.intervals import ROBUSTNESS_COLUMNS, check_robustness, rank_intervals, ranks_path
 
 if TYPE_CHECKING:
     from nqpf.index.result import IndexResult
@@ -39,13 +40,6 @@ PERFORMANCE_GROUPS: tuple[tuple[float, str, str, str], ...] = (
     (70.0, "moderate", "Moderate performer", "中等型"),
     (-np.inf, "emerging", "Emerging performer", "新兴型"),
 )
-
-ROBUSTNESS_COLUMNS = ["region_code", "year", "node", "rank_p05", "rank_median", "rank_p95"]
-
-
-class ProfileError(NqpfError):
-    """A profile that cannot be made (unknown province or year, a malformed table)."""
-
 
 def performance_group(ratio_pct: float) -> tuple[str, str, str]:
     """``(key, English, Chinese)`` of the EIS group for a score at ``ratio_pct`` % of the mean."""
@@ -288,26 +282,6 @@ def _position(result: IndexResult, code: str, ti: int, grouping: str) -> pd.Data
     }])
 
 
-def check_robustness(table: pd.DataFrame) -> pd.DataFrame:
-    """Validate a robustness table (``region_code, year, node, rank_p05, rank_median, rank_p95``;
-    ``median_rank``, the name :mod:`nqpf.robustness` writes, is accepted for ``rank_median``)."""
-    if "rank_median" not in table.columns and "median_rank" in table.columns:  # nqpf.robustness's name
-        table = table.rename(columns={"median_rank": "rank_median"})
-    missing = [c for c in ROBUSTNESS_COLUMNS if c not in table.columns]
-    if missing:
-        raise ProfileError(f"the robustness table needs columns {', '.join(ROBUSTNESS_COLUMNS)}; "
-                           f"missing {', '.join(missing)}")
-    t = table[ROBUSTNESS_COLUMNS].copy()
-    t["region_code"] = t["region_code"].astype(str)
-    t["year"] = t["year"].astype(int)
-    bad = t[(t["rank_p05"] > t["rank_median"]) | (t["rank_median"] > t["rank_p95"])]
-    if len(bad):
-        r = bad.iloc[0]
-        raise ProfileError(f"robustness row {r['region_code']} {r['year']} {r['node']}: rank_p05 <= rank_median "
-                           f"<= rank_p95 must hold, got {r['rank_p05']}, {r['rank_median']}, {r['rank_p95']}")
-    return t
-
-
 def profile(result: IndexResult, region: str, *, year: int | None = None, n: int = 3,
             robustness: pd.DataFrame | None = None, grouping: str = "nbs4",
             run: str | Path | None = None) -> Profile:
@@ -340,8 +314,6 @@ def profile(result: IndexResult, region: str, *, year: int | None = None, n: int
     unc = pd.DataFrame(columns=ROBUSTNESS_COLUMNS)
     source = "given table" if robustness is not None else ""
     if robustness is None and run is not None:  # the run's own robustness analysis, when it has one
-        from nqpf.profiles.intervals import rank_intervals, ranks_path
-
         robustness = rank_intervals(run)
         source = str(ranks_path(run)) if robustness is not None else ""
     if robustness is not None:
