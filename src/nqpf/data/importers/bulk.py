@@ -51,6 +51,7 @@ from nqpf.data.importers.common import (
     resolve_regions,
     variables_frame,
 )
+from nqpf.data.importers.mapping import CURATED, DEFAULT_SOURCE, curated_catalog
 
 #: a plain decimal number DuckDB may cast itself; every other text goes to ``parse_values``
 _NUMBER = r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?"
@@ -320,13 +321,11 @@ def read_bulk(path: str | Path, mapping: Any, *, curated: bool, unit: str | None
               source: str | None = None) -> BulkBatch | None:
     """Read a curated or long tidy CSV/Parquet file into a :class:`BulkBatch`.
 
-    ``mapping`` is the :class:`~nqpf.data.importers.tidy.ColumnMapping` (ignored when
+    ``mapping`` is the :class:`~nqpf.data.importers.mapping.ColumnMapping` (ignored when
     ``curated``). Returns ``None`` when the file is not for this path (the caller then uses
     the pandas reader): a wide layout, text DuckDB cannot read as UTF-8 CSV, column types
     other than text and numbers, or names that clash once stripped.
     """
-    from nqpf.data.importers.tidy import CURATED, DEFAULT_SOURCE, curated_catalog
-
     p = Path(path)
     parquet = p.suffix.lower() == ".parquet"
     if not parquet:

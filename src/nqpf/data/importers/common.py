@@ -137,6 +137,26 @@ def decode_bytes(data: bytes, path: str | Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_csv_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV as text cells (UTF-8 with or without BOM, else GB18030); all cells ``str``."""
+    p = Path(path)
+    with p.open("rb") as fh:
+        head = fh.read(65536)
+    if b"\x00" in head:
+        raise ValidationError("binary file (NUL bytes), not a text table", file=str(p))
+    enc = detect_encoding(p)
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise ValidationError(f"not a readable CSV table: {exc}", file=str(p)) from None
+    except pd.errors.EmptyDataError:
+        raise ValidationError("empty file", file=str(p)) from None
+    except UnicodeDecodeError as exc:  # pragma: no cover - detect_encoding read it all
+        raise ValidationError(f"unreadable encoding: {exc}", file=str(p)) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
 def read_text(path: str | Path) -> str:
     """Read and decode a text file with :func:`decode_bytes`."""
     return decode_bytes(Path(path).read_bytes(), path)

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,96 +31,33 @@ from nqpf.data.importers import bulk
 from nqpf.data.importers.common import (
     EXCEL_ENGINE,
     col_letter,
-    detect_encoding,
     is_year_label,
     normalize_unit,
     normalize_units,
     observations,
     parse_values,
     parse_years,
+    read_csv_table,
     resolve_regions,
     variables_frame,
 )
+from nqpf.data.importers.mapping import (
+    CURATED,
+    CURATED_COLUMNS,
+    DEFAULT_SOURCE,
+    LAYOUTS,
+    ColumnMapping,
+    curated_catalog,
+    is_curated,
+)
 from nqpf.errors import ValidationError
 
-#: columns of the curated panel files
-CURATED_COLUMNS = ("region_code", "year", "variable", "value")
-LAYOUTS = ("auto", "long", "wide_variables", "wide_years")
-DEFAULT_SOURCE = "user"
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """Which columns of a tidy file hold what.
-
-    ``layout``: ``"long"`` (region, year, variable, value columns), ``"wide_variables"``
-    (region, year and one column per variable: ``columns`` or all the others),
-    ``"wide_years"`` (region and one column per year, for one variable), or ``"auto"``
-    (long if the variable and value columns exist, else wide by variable if the year column
-    exists, else wide by year). ``unit`` names a unit column (long layout); ``sheet`` picks one
-    Excel sheet (default: every sheet that has the region column).
-    """
-
-    region: str = "region"
-    year: str | None = "year"
-    variable: str | None = "variable"
-    value: str | None = "value"
-    unit: str | None = None
-    source: str | None = None
-    layout: str = "auto"
-    columns: tuple[str, ...] = ()
-    sheet: str | int | None = None
-
-    def __post_init__(self) -> None:
-        if self.layout not in LAYOUTS:
-            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {self.layout!r}")
-
-    @classmethod
-    def coerce(cls, mapping: ColumnMapping | Mapping[str, object] | None) -> ColumnMapping:
-        """A mapping from a :class:`ColumnMapping`, a dict of its fields, or ``None`` (defaults)."""
-        if mapping is None:
-            return cls()
-        if isinstance(mapping, ColumnMapping):
-            return mapping
-        known = {f.name for f in fields(cls)}
-        unknown = set(mapping) - known
-        if unknown:
-            raise ValueError(f"unknown column-mapping keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-        kw = dict(mapping)
-        if "columns" in kw and kw["columns"] is not None:
-            kw["columns"] = tuple(kw["columns"])  # type: ignore[arg-type]
-        return cls(**kw)  # type: ignore[arg-type]
-
-
-CURATED = ColumnMapping(region="region_code", unit="unit", source="source", layout="long")
-
-
-def is_curated(columns: list[str]) -> bool:
-    """Whether a header has the curated panel's columns."""
-    return set(CURATED_COLUMNS) <= {str(c) for c in columns}
-
+# the column mapping, the curated layout and catalog live in .mapping (shared with .bulk);
+# re-exported here so callers are unchanged
+__all__ = ["CURATED", "CURATED_COLUMNS", "DEFAULT_SOURCE", "LAYOUTS", "ColumnMapping",
+           "curated_catalog", "is_curated", "read_csv_table", "read_tables", "read_tidy"]
 
 # -- reading tables --------------------------------------------------------------------------
-def read_csv_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV as text cells (UTF-8 with or without BOM, else GB18030); all cells ``str``."""
-    p = Path(path)
-    with p.open("rb") as fh:
-        head = fh.read(65536)
-    if b"\x00" in head:
-        raise ValidationError("binary file (NUL bytes), not a text table", file=str(p))
-    enc = detect_encoding(p)
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
-        raise ValidationError(f"not a readable CSV table: {exc}", file=str(p)) from None
-    except pd.errors.EmptyDataError:
-        raise ValidationError("empty file", file=str(p)) from None
-    except UnicodeDecodeError as exc:  # pragma: no cover - detect_encoding read it all
-        raise ValidationError(f"unreadable encoding: {exc}", file=str(p)) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
-
-
 def read_tables(path: str | Path, sheet: str | int | None = None) -> dict[str, pd.DataFrame]:
     """The tables of a file by sheet name ("" for CSV and Parquet)."""
     p = Path(path)
@@ -271,42 +207,6 @@ def _curated_catalog(p: Path, df: pd.DataFrame, var: pd.Series, units: pd.Series
     srcs = per[per["source"] != ""].drop_duplicates(["variable", "source"])
     joined = srcs.groupby("variable", sort=False)["source"].agg(";".join)
     return curated_catalog(p, present, first_unit.to_dict(), joined.to_dict(), source)
-
-
-def curated_catalog(p: Path, present: list[str], first_unit: Mapping[Any, Any],
-                    joined: Mapping[Any, Any], source: str | None) -> pd.DataFrame:
-    """Catalog rows of the curated variables ``present`` (in order of first appearance):
-    the ``variables.csv`` row beside ``p`` when there is one, else the id as its name, the
-    variable's first unit in the data and its distinct sources joined by ``;``."""
-    cat_path = p.parent / "variables.csv"
-    rows: dict[str, dict[str, str]] = {}
-    if cat_path.is_file() and cat_path.resolve() != p.resolve():
-        cat = read_csv_table(cat_path)
-        need = {"variable", "unit"}
-        if not need <= set(cat.columns):
-            raise ValidationError(f"catalog lacks columns {', '.join(sorted(need - set(cat.columns)))}",
-                                  file=str(cat_path))
-        for rec in cat.to_dict("records"):
-            rows[str(rec["variable"]).strip()] = {
-                "variable": str(rec["variable"]).strip(),
-                "name_en": str(rec.get("name_en", "")),
-                "name_zh": str(rec.get("name_zh", "")),
-                "unit": normalize_unit(str(rec["unit"])),
-                "source": str(rec.get("source", "")),
-                "notes": str(rec.get("notes", "")),
-            }
-    out = []
-    for v in present:
-        if v in rows:
-            r = dict(rows[v])
-            if source:
-                r["source"] = source
-            out.append(r)
-            continue
-        src_v = source or str(joined.get(v, ""))
-        out.append({"variable": v, "name_en": v, "name_zh": "", "unit": str(first_unit.get(v, "")),
-                    "source": src_v or DEFAULT_SOURCE, "notes": ""})
-    return variables_frame(out)
 
 
 def _generic(df: pd.DataFrame, p: Path, sheet: str, m: ColumnMapping, *, variable: str | None,
