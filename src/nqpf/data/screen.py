@@ -182,11 +182,16 @@ def dedupe(b: ImportBatch, rows: np.ndarray | None = None) -> ImportBatch:
     if rows is None:
         rows = _repeated_rows([b], across=False)[1].get(0)
     if rows is None or not len(rows):
+        b.unique_keys = True  # the GROUP BY ... HAVING count(*) > 1 of the screen found no repeat
         return b
     sub = _subset(b, rows)
     kept = drop_duplicates([sub])[0]
     dropped = np.setdiff1d(sub.observations["bulk_row"].to_numpy(), kept.observations["bulk_row"].to_numpy())
-    return b.without(dropped)
+    out = b.without(dropped)
+    # keys outside ``rows`` occur once; those inside must now too (else the store checks in SQL)
+    obs = kept.observations
+    out.unique_keys = not obs[obs["value"].notna()].duplicated(["variable", "region_code", "year"]).any()
+    return out
 
 
 def keep_older(batches: list[ImportBatch]) -> tuple[list[ImportBatch], list[int]]:
@@ -214,9 +219,14 @@ def keep_older(batches: list[ImportBatch]) -> tuple[list[ImportBatch], list[int]
 
 def check_structure(b: BulkBatch, where: str) -> list[str]:
     """The store's own checks of a bulk batch's values (known region codes, integer years,
-    variable ids), as problem lines (empty when it is sound), from the batch's per-variable
-    counts (:meth:`BulkBatch.stats`). One value per key is left to the store's primary key:
-    validation has already merged or refused every repeat."""
+    variable ids, one value per (variable, region, year)), as problem lines (empty when it is
+    sound), from the batch's per-variable counts (:meth:`BulkBatch.stats`).
+
+    The store's ``observations`` table has no primary key (schema version 2), so one value
+    per key is checked here: validation's screen has grouped the batch's keys already
+    (``GROUP BY ... HAVING count(*) > 1``) and merged or refused every repeat, which it marks
+    (:attr:`BulkBatch.unique_keys`); a batch not so marked is grouped here, in SQL, with the
+    pandas path's message."""
     st = b.stats()
     known = {r.code for r in REGISTRY}
     out = []
@@ -228,7 +238,27 @@ def check_structure(b: BulkBatch, where: str) -> list[str]:
         n = int(st[col].sum())
         if n:
             out.append(f"{where}: {n} value(s) with {what}")
+    if not out and not b.unique_keys:
+        out += repeated_keys(b, where)
     return out
 
 
-__all__ = ["ValidationError", "check_structure", "dedupe", "has_bulk", "keep_older", "validate"]
+def repeated_keys(b: BulkBatch, where: str) -> list[str]:
+    """The problem line of values of a bulk batch that share a (variable, region, year), in
+    the words of the store's pandas check (empty when every key has one value)."""
+    df = b.query(
+        "WITH v AS (SELECT row, variable, region_code, year, line, "
+        "count(*) OVER (PARTITION BY variable, region_code, year) AS n FROM {v} WHERE value IS NOT NULL) "
+        "SELECT count(*) AS n, arg_min(variable, row) AS variable, arg_min(region_code, row) AS region_code, "
+        "arg_min(year, row) AS year, arg_min(line, row) AS line FROM v WHERE n > 1"
+    )
+    n = int(df["n"].iloc[0])
+    if not n:
+        return []
+    f = df.iloc[0]
+    return [f"{where}: {n} values share a (variable, region, year), e.g. {f['variable']} "
+            f"{f['region_code']} {int(f['year'])} at line {int(f['line'])}"]
+
+
+__all__ = ["ValidationError", "check_structure", "dedupe", "has_bulk", "keep_older", "repeated_keys",
+           "validate"]

@@ -9,7 +9,13 @@ Schema (version :data:`SCHEMA_VERSION`, recorded in table ``meta``):
   first_import, last_import``; a variable's unit never changes.
 * ``observations``: ``import_id, variable, region_code, year, value, line, cell``. Missing
   values (NaN) are not stored (a missing observation has no row, never a zero); how many a
-  batch had is kept in ``imports.n_missing``.
+  batch had is kept in ``imports.n_missing``. ``(import_id, variable, region, year)`` is
+  unique, but since version 2 the table has no PRIMARY KEY (DuckDB's ART index made the
+  insert the import's largest cost): every batch is checked to hold one value per
+  ``(variable, region, year)`` before it is written (each batch gets its own import id, so
+  rows of earlier imports can never clash), and :meth:`Store.verify` checks the whole table.
+  A version-1 store (with the key) is read as it is and migrated by its next import, in that
+  import's transaction.
 
 Queries take, for each ``(variable, region, year)``, the value of the latest vintage (highest
 ``import_id``) unless given ``vintage=`` (one import id) or ``as_of=`` (the store as it was at
@@ -55,8 +61,11 @@ from nqpf.panel import Panel
 from nqpf.regions import NATIONAL_CODE, REGISTRY
 from nqpf.settings import default_store_path
 
-#: version of the store schema written by this module
-SCHEMA_VERSION = 1
+#: version of the store schema written by this module (2: ``observations`` without the
+#: primary key; its uniqueness is checked per batch before writing and by ``verify``)
+SCHEMA_VERSION = 2
+#: schema versions this module reads; version 1 is migrated to 2 by the next import
+READABLE_VERSIONS = (1, 2)
 
 _DDL = (
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
@@ -88,9 +97,10 @@ _DDL = (
         year INTEGER NOT NULL,
         value DOUBLE NOT NULL,
         line INTEGER,
-        cell VARCHAR,
-        PRIMARY KEY (import_id, variable, region_code, year))""",
+        cell VARCHAR)""",
 )
+#: the version-1 ``observations`` table (kept to test the migration of old stores)
+OBSERVATIONS_V1 = _DDL[-1].replace("cell VARCHAR)", "cell VARCHAR,\n        PRIMARY KEY (import_id, variable, region_code, year))")
 
 _CATALOG_COLS = ["variable", "name_en", "name_zh", "unit", "source", "notes"]
 _IMPORT_COLS = [
@@ -415,10 +425,10 @@ class Store:
             )
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         version = int(row[0]) if row else 0
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise StoreError(
-                f"the store {self.path} has schema version {version}; this nqpf reads version "
-                f"{SCHEMA_VERSION}. Re-import the data into a new store."
+                f"the store {self.path} has schema version {version}; this nqpf reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))}. Re-import the data into a new store."
             )
 
     @contextlib.contextmanager
@@ -668,6 +678,9 @@ class Store:
                 "(SELECT variable FROM variables)",
             "files recorded twice (same sha256 and sheet)":
                 "SELECT sha256 FROM imports GROUP BY sha256, sheet HAVING count(*) > 1",
+            "cells stored twice by one import (same import, variable, region and year)":
+                "SELECT concat_ws(' ', import_id, variable, region_code, year) FROM observations "
+                "GROUP BY import_id, variable, region_code, year HAVING count(*) > 1",
         }  # fmt: skip
         for what, sql in checks.items():
             bad = [str(r[0]) for r in con.execute(sql).fetchall()]
@@ -923,6 +936,7 @@ class _State:
     catalog: pd.DataFrame
     next_import: int
     next_run: int
+    version: int = SCHEMA_VERSION
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection | None, variables: Sequence[str]) -> _State:
@@ -942,7 +956,9 @@ class _State:
             "SELECT coalesce(max(import_id), 0), coalesce(max(run_id), 0) FROM imports"
         ).fetchone()
         assert row is not None
-        return cls(True, stored, units, cat, int(row[0]) + 1, int(row[1]) + 1)
+        ver = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return cls(True, stored, units, cat, int(row[0]) + 1, int(row[1]) + 1,
+                   int(ver[0]) if ver else SCHEMA_VERSION)
 
 
 def _batch_variables(batches: Sequence[ImportBatch]) -> list[str]:
@@ -1231,6 +1247,8 @@ def _write_into(
     history = bool(state.stored) or len(batches) > 1
     try:
         con.execute("BEGIN TRANSACTION")
+        if state.version < SCHEMA_VERSION:
+            _migrate(con)
         con.register("_imp", imp_df)
         con.execute(f"INSERT INTO imports SELECT {', '.join(_IMPORT_COLS)} FROM _imp")
         if obs_all is not None:
@@ -1270,6 +1288,18 @@ def _write_into(
     with contextlib.suppress(duckdb.Error):  # committed already; this only folds in the log
         con.execute("CHECKPOINT")
     return ids, counts
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 1 -> 2, inside the caller's transaction: ``observations`` rebuilt without its
+    primary key (DuckDB cannot drop a constraint), rows in the same order. Runs once per
+    store, at its first import by this version; a store only read is never changed."""
+    con.execute(_DDL[-1].replace("CREATE TABLE observations", "CREATE TABLE observations_v2"))
+    con.execute("INSERT INTO observations_v2 SELECT import_id, variable, region_code, year, value, "
+                "line, cell FROM observations")
+    con.execute("DROP TABLE observations")
+    con.execute("ALTER TABLE observations_v2 RENAME TO observations")
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
 
 def _import_row(b: ImportBatch, iid: int, run: int, now: datetime, n_values: int,

@@ -165,6 +165,9 @@ class BulkBatch(ImportBatch):
         self._owned = owned
         self._stats: pd.DataFrame | None = None
         self._cursor: duckdb.DuckDBPyConnection | None = None
+        #: set by validation (:func:`nqpf.data.screen.dedupe`) once the rows are known to hold
+        #: one value per (variable, region, year); else the store checks it in SQL
+        self.unique_keys = False
         weakref.finalize(self, _drop, list(reversed(owned)))
 
     def __repr__(self) -> str:
@@ -219,8 +222,10 @@ class BulkBatch(ImportBatch):
         finally:
             cur.close()
         # the new batch keeps this one's objects alive through its own finaliser list
-        return BulkBatch(view, self.variables, self.provenance, self.raw_regions,
-                         [*self._owned, ("TABLE", ex), ("VIEW", view)])
+        out = BulkBatch(view, self.variables, self.provenance, self.raw_regions,
+                        [*self._owned, ("TABLE", ex), ("VIEW", view)])
+        out.unique_keys = self.unique_keys  # removing rows cannot repeat a key
+        return out
 
     # -- summaries the store needs ---------------------------------------------------------
     def stats(self) -> pd.DataFrame:
