@@ -1181,29 +1181,60 @@ def _merge_catalog(
     state: _State, batches: Sequence[ImportBatch], ids: Sequence[int]
 ) -> pd.DataFrame:
     """The catalog rows of the batches' variables after the import (the only rows an import
-    changes or adds): new non-empty names/notes replace old ones."""
-    rows: dict[str, dict[str, Any]] = {}
-    for rec in state.catalog.to_dict("records"):
-        rows[str(rec["variable"])] = {k: rec.get(k) for k in [*_CATALOG_COLS, "first_import",
-                                                              "last_import"]}  # fmt: skip
-    for b, iid in zip(batches, ids, strict=True):
+    changes or adds), in whole-column operations over all batches (no loop per variable).
+
+    Per variable: names, source and notes are the last non-empty ones (stored row, then the
+    batches in order; a batch's catalog row is its last for the variable); the unit is the
+    first non-empty one (a stored unit never changes); ``first_import`` the stored one, else
+    the first import naming the variable; ``last_import`` the last import with values of it,
+    else the stored one, else ``first_import``.
+    """
+    cols = [*_CATALOG_COLS, "first_import", "last_import"]
+    text_cols = VARIABLE_COLUMNS[1:]
+    parts = []
+    for k, (b, iid) in enumerate(zip(batches, ids, strict=True)):
         cat = b.variables
-        given = {str(r["variable"]): r for r in cat.to_dict("records") if "variable" in r}
-        vars_in_obs = b.obs_variables()
-        for var in _unique([*given, *vars_in_obs]):
-            cur = rows.setdefault(
-                var, {"variable": var, "unit": "", "first_import": iid, "last_import": iid}
-            )
-            new = given.get(var, {})
-            for c in VARIABLE_COLUMNS[1:]:
-                val = _unit(new.get(c)) if c == "unit" else _text(new.get(c))
-                if val and not (c == "unit" and _text(cur.get("unit"))):
-                    cur[c] = val
-            if var in vars_in_obs:
-                cur["last_import"] = iid
-    out = pd.DataFrame(list(rows.values()), columns=[*_CATALOG_COLS, "first_import", "last_import"])
+        obs_vars = b.obs_variables()
+        if "variable" in cat.columns:
+            cat = cat.assign(variable=cat["variable"].astype(str))
+            named = list(dict.fromkeys(cat["variable"]))
+            given = cat.drop_duplicates("variable", keep="last").set_index("variable")
+        else:
+            named, given = [], pd.DataFrame(index=pd.Index([], name="variable"))
+        order = _unique([*named, *obs_vars])
+        part = pd.DataFrame({"variable": order}, dtype=object)
+        for c in text_cols:
+            vals = given[c].reindex(order) if c in given.columns else pd.Series(None, index=order, dtype=object)
+            part[c] = vals.map(_unit if c == "unit" else _text).to_numpy(dtype=object)
+        part["seq"], part["iid"] = k, iid
+        part["in_obs"] = part["variable"].isin(set(obs_vars))
+        parts.append(part)
+    new = pd.concat(parts, ignore_index=True)
+    old = state.catalog.assign(variable=state.catalog["variable"].astype(str))
+    old = old.drop_duplicates("variable", keep="first")
+    long = pd.concat([old[["variable", *text_cols]].assign(seq=-1), new], ignore_index=True)
+    for c in text_cols:  # empty text counts as absent
+        long[c] = long[c].map(_text).replace("", None)
+    g = long.groupby("variable", sort=False)
+    out = g[[c for c in text_cols if c != "unit"]].last()  # last non-empty
+    out["unit"] = g["unit"].first()  # first non-empty
+    mention = new.groupby("variable", sort=False)["iid"].first()
+    last_obs = new[new["in_obs"]].groupby("variable", sort=False)["iid"].max()
+    stored = old.set_index("variable")
+    is_old = out.index.isin(stored.index)
+    first = pd.Series(mention.reindex(out.index).to_numpy(dtype=object), index=out.index)
+    last = pd.Series(last_obs.reindex(out.index).to_numpy(dtype=object), index=out.index)
+    if is_old.any():
+        first[is_old] = stored["first_import"].reindex(out.index[is_old]).to_numpy(dtype=object)
+        fill = is_old & last.isna().to_numpy()
+        last[fill] = stored["last_import"].reindex(out.index[fill]).to_numpy(dtype=object)
+    last = last.where(last.notna() | is_old, first)
+    out["first_import"], out["last_import"] = first, last
+    out = out.reset_index()[cols]
     for c in _CATALOG_COLS:
         out[c] = out[c].map(_text)
+    for c in ("first_import", "last_import"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("Int64")
     return out
 
 

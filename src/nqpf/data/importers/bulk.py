@@ -427,11 +427,13 @@ def read_bulk(path: str | Path, mapping: Any, *, curated: bool, unit: str | None
         present = [str(v) for v in per["variable"]]
         prov = Provenance.for_file(p, importer="tidy")
         if curated:
+            # each variable's distinct sources in order of first appearance, joined by ";"
             srcs = cur.execute(
-                f"SELECT variable, source, min(row) AS first FROM {o} WHERE source <> '' "
-                "GROUP BY ALL ORDER BY first"
-            ).df()
-            joined = srcs.groupby("variable", sort=False)["source"].agg(";".join).to_dict()
+                f"SELECT variable, string_agg(source, ';' ORDER BY first) AS joined FROM "
+                f"(SELECT variable, source, min(row) AS first FROM {o} WHERE source <> '' GROUP BY ALL) "
+                "GROUP BY variable"
+            ).fetchall()
+            joined = {str(v): str(j) for v, j in srcs}
             first = dict(zip(present, per["first_unit"].fillna("").astype(str), strict=True))
             catalog = curated_catalog(p, present, first, joined, source)
         else:
