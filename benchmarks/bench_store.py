@@ -13,13 +13,17 @@ Run as a script from the repository root::
    * ``duckdb read_csv``: DuckDB's bare ``CREATE TABLE t AS SELECT * FROM read_csv(file)``
      (in memory, types sniffed; the issue's baseline);
    * ``duckdb read_csv+insert``: the same rows read and inserted into a store file with the
-     store's ``observations`` schema and primary key (the same storage work nqpf does);
+     store's ``observations`` schema (version 2: no primary key; the same storage work nqpf
+     does); with ``--pk-baseline`` also into the version-1 table with its primary key
+     (``duckdb +insert (old key)``), to show what the key cost;
    * ``nqpf import``: ``Store.import_files`` (parse, validate every row, catalog, provenance,
      one transaction) on the bulk path (DuckDB reader, :mod:`nqpf.data.importers.bulk`);
    * ``nqpf pandas path``: the same import forced onto the pandas reader
      (``NQPF_BULK_MB`` above the file size), at ``--pandas-mb`` only (the path before).
 
-   Medians of ``--repeat`` runs; ratios against both DuckDB baselines of the same run.
+   Medians of ``--repeat`` runs; ratios against both DuckDB baselines of the same run. The
+   1/5/15-minute load average is printed before and after each size's measurements (the
+   machine may be shared: ratios of one run compare like with like, absolute times do not).
 2. **Store size.** A small real import (panel/national.csv, 262 values) into the store the
    largest file was imported into, against the same import into an empty store. Imports are
    transactions on the store file (no copy), so both should cost about the same.
@@ -46,16 +50,16 @@ CHILD = r"""
 import json, resource, sys, time
 kind, path, store = sys.argv[1:4]
 import duckdb  # imports happen before the clock starts
-from nqpf.data.store import Store, _DDL
+from nqpf.data.store import Store, _DDL, OBSERVATIONS_V1
 import nqpf.data.importers, nqpf.data.validate, nqpf.data.screen
 t = time.perf_counter()
 if kind == "duckdb":
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, header=true)", [path])
     n = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
-elif kind == "duckdb_store":
+elif kind in ("duckdb_store", "duckdb_store_pk"):
     con = duckdb.connect(store)
-    con.execute(_DDL[-1])
+    con.execute(_DDL[-1] if kind == "duckdb_store" else OBSERVATIONS_V1)
     con.execute("BEGIN TRANSACTION")
     con.execute("INSERT INTO observations SELECT 1, variable, CAST(region_code AS VARCHAR), year, value, "
                 "0, '' FROM read_csv(?, header=true)", [path])
@@ -71,7 +75,14 @@ print(json.dumps({"seconds": dt, "rows": n,
 """
 
 LABELS = {"duckdb": "duckdb read_csv", "duckdb_store": "duckdb read_csv+insert",
-          "nqpf": "nqpf import", "pandas": "nqpf pandas path"}
+          "duckdb_store_pk": "duckdb +insert (old key)", "nqpf": "nqpf import",
+          "pandas": "nqpf pandas path"}
+
+
+def load() -> str:
+    """The 1, 5 and 15-minute load averages and the core count, e.g. ``"load 1.2 0.9 0.8 on 2 cores"``."""
+    a, b, c = os.getloadavg()
+    return f"load {a:.1f} {b:.1f} {c:.1f} on {os.cpu_count()} cores"
 
 
 def resampled(target_mb: float, out: Path) -> Path:
@@ -114,6 +125,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     ap.add_argument("--pandas-mb", type=float, default=20.0,
                     help="also time the pandas path at this size (0: never)")
+    ap.add_argument("--pk-baseline", action="store_true",
+                    help="also time DuckDB's insert into the old (version-1) table with its primary key")
     args = ap.parse_args()
     sizes = [float(x) for x in str(args.mb).split(",") if x.strip()]
     work = Path(tempfile.mkdtemp(prefix="nqpf_bench_store_"))
@@ -124,10 +137,13 @@ def main() -> None:
             size = big.stat().st_size / 1e6
             print(f"\nfile: real panel values resampled to {size:.0f} MB ({big.name}; scaled real data, "
                   "not new statistics)")
-            kinds = ["duckdb", "duckdb_store", "nqpf"] + (["pandas"] if mb == args.pandas_mb else [])
+            kinds = (["duckdb", "duckdb_store"] + (["duckdb_store_pk"] if args.pk_baseline else [])
+                     + ["nqpf"] + (["pandas"] if mb == args.pandas_mb else []))
+            before = load()
             res = {k: medians(k, big, work / f"{k}.duckdb", args.repeat) for k in kinds}
             rows = int(res["nqpf"]["rows"])
             print(f"rows: {rows:,} values; medians of {args.repeat} run(s), each in a fresh process")
+            print(f"machine: {before} before, {load()} after")
             for k in kinds:
                 r = res[k]
                 print(f"{LABELS[k]:24s}: {r['seconds']:8.2f} s  {rows / r['seconds']:12,.0f} rows/s  "
@@ -135,6 +151,9 @@ def main() -> None:
             t = res["nqpf"]["seconds"]
             print(f"ratio nqpf/duckdb        : {t / res['duckdb']['seconds']:8.2f}x  (goal: within 5x)")
             print(f"ratio nqpf/duckdb+insert : {t / res['duckdb_store']['seconds']:8.2f}x")
+            if "duckdb_store_pk" in res:
+                print(f"ratio old key/no key     : {res['duckdb_store_pk']['seconds'] / res['duckdb_store']['seconds']:8.2f}x"
+                      "  (DuckDB's own insert, with / without the primary key)")
             if "pandas" in res:
                 print(f"ratio pandas path/nqpf   : {res['pandas']['seconds'] / t:8.2f}x  (the bulk path's gain)")
             print(f"peak RSS nqpf            : {res['nqpf']['max_rss_mb']:8.0f} MB  (goal: under 1 GB)")
@@ -159,12 +178,14 @@ def main() -> None:
             r["wall"] = time.perf_counter() - t
             return r
 
+        before = load()
         t_empty = statistics.median(into(None)["seconds"] for _ in range(args.repeat))
         t_large = statistics.median(into(large)["seconds"] for _ in range(args.repeat))
         print(f"\nsmall import (262 values) into an empty store        : {t_empty:6.3f} s")
         print(f"small import (262 values) into the {big_size:5.0f} MB store   : {t_large:6.3f} s  "
               f"(holding the {max(sizes):g} MB file's values)")
         print(f"ratio large/empty    : {t_large / t_empty:8.2f}x  (goal: about 1, no copy)")
+        print(f"machine: {before} before, {load()} after")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

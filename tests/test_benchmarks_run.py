@@ -29,10 +29,12 @@ def test_bench_check_runs() -> None:
 
 def test_bench_store_runs() -> None:
     out = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_store.py"), "--mb", "1", "--repeat", "1", "--pandas-mb", "1"],
+        [sys.executable, str(REPO / "benchmarks" / "bench_store.py"), "--mb", "1", "--repeat", "1", "--pandas-mb", "1",
+         "--pk-baseline"],
         capture_output=True, text=True, timeout=600, check=True,
     ).stdout
     assert "ratio nqpf/duckdb " in out and "ratio nqpf/duckdb+insert" in out and "ratio large/empty" in out
+    assert "ratio old key/no key" in out and out.count("machine: load ") == 2
     assert "ratio pandas path/nqpf" in out and "peak RSS nqpf" in out
     assert "scaled real data, not new statistics" in out
 

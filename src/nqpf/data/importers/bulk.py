@@ -150,7 +150,9 @@ class BulkBatch(ImportBatch):
 
     The view has the observation columns (``region_code, year, variable, value, line,
     cell`` and the audit columns ``region_raw, raw, unit, problem``) plus ``row``, the
-    0-based data row in the file, which orders it. Staging objects are dropped when the
+    0-based data row in the file, which orders it, and ``code_id``/``var_id``: integers
+    numbering the batch's distinct region codes and variable ids (equal id, equal text), so
+    that grouping by key within the batch hashes integers, not strings. Staging objects are dropped when the
     batch is garbage-collected.
     """
 
@@ -397,7 +399,7 @@ def read_bulk(path: str | Path, mapping: Any, *, curated: bool, unit: str | None
               vm.variable AS variable, coalesce(s.value, x.value) AS value,
               r.region_raw AS region_raw, coalesce(x.raw, '') AS raw, u.unit AS unit,
               CASE WHEN r.problem <> '' THEN r.problem ELSE y.problem END AS problem,
-              s.k_source AS source
+              s.k_source AS source, r.code_id AS code_id, vm.var_id AS var_id
             FROM {t} s
             JOIN {maps[0]} r ON s.k_region = r.k_region AND s.k_zh = r.k_zh AND s.k_en = r.k_en
             JOIN {maps[1]} y ON s.k_year = y.k_year
@@ -412,17 +414,17 @@ def read_bulk(path: str | Path, mapping: Any, *, curated: bool, unit: str | None
         owned = [("TABLE", o)]
         cur.execute(f"""
             CREATE VIEW {view} AS SELECT row, region_code, year, variable, value, row + {off} AS line,
-              {cell} AS cell, region_raw, raw, unit, problem FROM {o}""")
+              {cell} AS cell, region_raw, raw, unit, problem, code_id, var_id FROM {o}""")
         owned.append(("VIEW", view))
         # per variable, in one pass: the counts the store needs and the first units (catalog)
         per = cur.execute(
-            f"SELECT variable, count(*) AS n_rows, count(value) AS n_values, "
+            f"SELECT any_value(variable) AS variable, count(*) AS n_rows, count(value) AS n_values, "
             f"count(value) FILTER (WHERE year IS NULL) AS n_no_year, "
             f"count(value) FILTER (WHERE variable = '') AS n_no_variable, "
             f"count(value) FILTER (WHERE region_code = '') AS n_no_region, "
             f"arg_min(unit, row) AS first_unit, "
             f"arg_min(unit, CASE WHEN unit <> '' THEN row END) AS first_set_unit FROM {o} "
-            "GROUP BY variable ORDER BY min(row)"
+            "GROUP BY var_id ORDER BY min(row)"
         ).df()
         present = [str(v) for v in per["variable"]]
         prov = Provenance.for_file(p, importer="tidy")
@@ -472,7 +474,8 @@ def _maps(cur: duckdb.DuckDBPyConnection, t: str, n: int, has_zh: bool, has_en: 
         clash = (code != "") & (named != "") & (named != code)
         problem = problem.mask(clash & (problem == ""), "region code " + raw + f" does not match {name_col} " + label)
     _put(cur, names[0], pd.DataFrame({"k_region": reg["k_region"], "k_zh": reg["k_zh"], "k_en": reg["k_en"],
-                                      "code": code.astype(str), "region_raw": raw, "problem": problem.astype(str)}))
+                                      "code": code.astype(str), "region_raw": raw, "problem": problem.astype(str),
+                                      "code_id": pd.factorize(code.astype(str))[0].astype("int32")}))
     yt = cur.execute(f"SELECT DISTINCT k_year FROM {t}").df()["k_year"].astype(object)
     year, bad = parse_years(yt)
     _put(cur, names[1], pd.DataFrame({
@@ -481,7 +484,8 @@ def _maps(cur: duckdb.DuckDBPyConnection, t: str, n: int, has_zh: bool, has_en: 
         "problem": np.where(bad, "year " + yt.astype(str) + " is not a year", "").astype(object),
     }))
     vt = cur.execute(f"SELECT DISTINCT k_var FROM {t}").df()["k_var"].astype(str)
-    _put(cur, names[2], pd.DataFrame({"k_var": vt, "variable": vt.str.strip()}))
+    var = vt.str.strip()
+    _put(cur, names[2], pd.DataFrame({"k_var": vt, "variable": var, "var_id": pd.factorize(var)[0].astype("int32")}))
     ut = cur.execute(f"SELECT DISTINCT k_unit FROM {t}").df()["k_unit"].astype(str)
     units = pd.Series(normalize_unit(fixed_unit), index=ut.index) if fixed_unit is not None else normalize_units(ut)
     _put(cur, names[3], pd.DataFrame({"k_unit": ut, "unit": units.astype(str)}))
