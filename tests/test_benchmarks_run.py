@@ -34,7 +34,7 @@ def test_bench_store_runs() -> None:
         capture_output=True, text=True, timeout=600, check=True,
     ).stdout
     assert "ratio nqpf/duckdb " in out and "ratio nqpf/duckdb+insert" in out and "ratio large/empty" in out
-    assert "ratio old key/no key" in out and out.count("machine: load ") == 2
+    assert "ratio old key/no key" in out and out.count("machine: load ") == 2 and "CPU ratio nqpf/duckdb" in out
     assert "ratio pandas path/nqpf" in out and "peak RSS nqpf" in out
     assert "scaled real data, not new statistics" in out
 
