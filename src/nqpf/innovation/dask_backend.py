@@ -33,8 +33,9 @@ from typing import Any
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from nqpf.innovation.corpus import CorpusFile
-from nqpf.innovation.exposure import FileOutcome, process_file
+from nqpf.innovation.file_counts import FileOutcome, count_files
 from nqpf.innovation.matching import TermMatcher
+from nqpf.innovation.phases import Phases
 
 TASK_BYTES = 8_000_000
 """Target bytes of corpus per Dask task (about one second of CPU at 8 MB/s)."""
@@ -87,51 +88,86 @@ def _cpu_seconds() -> float:
     return float(t.user + t.system)
 
 
-def _process_group(group: list[CorpusFile], matcher: TermMatcher, tmx_lang: str) -> list[FileOutcome]:
-    return [process_file(cf, matcher, tmx_lang=tmx_lang) for cf in group]
+QUIET_CONFIG: dict[str, object] = {
+    "distributed.scheduler.work-stealing": False,  # tasks wait on the scheduler (queuing) until a worker is free
+    "distributed.admin.system-monitor.disk": False,  # psutil disk counters every 0.5 s in every server: not needed
+    "distributed.admin.system-monitor.gil.enabled": False,  # a 1 ms GIL poll, where gilknocker is installed
+}
+"""Dask settings for a short-lived local cluster: less bookkeeping in the client process, which
+runs the scheduler and the nannies beside the command's own work."""
 
 
 def start_cluster(workers: int) -> Any:
-    """A quiet ``distributed.Client`` on a ``LocalCluster`` of single-threaded worker processes."""
+    """A quiet ``distributed.Client`` on a ``LocalCluster`` of single-threaded worker processes.
+
+    The scheduler's HTTP endpoint listens on a free local port (no dashboard, no clash with
+    another cluster on port 8787) and logs below ERROR are silenced.
+    """
+    import dask
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
-    return Client(cluster)
+    with dask.config.set(QUIET_CONFIG):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
+                               scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR)
+        return Client(cluster)
 
 
-def close_cluster(client: Any, timeout: float = 20.0) -> None:
-    """Close a client and its ``LocalCluster``; wait until the worker processes have exited."""
+def worker_pids(client: Any) -> list[int]:
+    """Process ids of the worker processes of ``client``'s local cluster (empty if not local)."""
+    cluster = getattr(client, "cluster", None)
+    pids = []
+    for nanny in getattr(cluster, "workers", {}).values():
+        pid = getattr(nanny, "pid", None)
+        if isinstance(pid, int):
+            pids.append(pid)
+    return pids
+
+
+def close_cluster(client: Any, timeout: float = 10.0) -> None:
+    """Close a client and its ``LocalCluster``, then wait for its worker processes to exit.
+
+    Only this cluster's worker processes are waited for (and terminated, then killed, if one
+    outlives the close): not multiprocessing's ``resource_tracker``, which ignores SIGTERM and
+    exits with this process, nor the workers of another cluster that this process runs.
+    """
     import psutil
 
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    pids = worker_pids(client)
     cluster = getattr(client, "cluster", None)
     try:
         client.close(timeout=timeout)
     finally:
         if cluster is not None:
             cluster.close(timeout=timeout)
-    for p in psutil.Process().children(recursive=True):  # anything of the cluster still alive: stop it
-        if p.pid in before:
+        procs = []
+        for pid in pids:
             with contextlib.suppress(psutil.Error):
-                p.wait(timeout=2)
-            with contextlib.suppress(psutil.Error):
-                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                    p.terminate()
-                    p.wait(timeout=5)
+                procs.append(psutil.Process(pid))
+        _, alive = psutil.wait_procs(procs, timeout=2)
+        for sig in ("terminate", "kill"):
+            for p in alive:
+                with contextlib.suppress(psutil.Error):
+                    getattr(p, sig)()
+            _, alive = psutil.wait_procs(alive, timeout=2)
 
 
 @contextlib.contextmanager
-def cluster_client(workers: int, client: Any = None) -> Iterator[Any]:
-    """``client`` if given (left open), else a new local cluster closed on exit."""
+def cluster_client(workers: int, client: Any = None, phases: Phases | None = None) -> Iterator[Any]:
+    """``client`` if given (left open), else a new local cluster closed on exit.
+
+    ``phases`` records the seconds of ``start`` and ``close`` (see :mod:`nqpf.innovation.phases`).
+    """
     if client is not None:
         yield client
         return
-    own = start_cluster(workers)
+    phases = phases if phases is not None else Phases()
+    with phases("start"):
+        own = start_cluster(workers)
     try:
         yield own
     finally:
-        close_cluster(own)
+        with phases("close"):
+            close_cluster(own)
 
 
 def run_dask(
@@ -154,7 +190,7 @@ def run_dask(
         n_workers = len(cl.scheduler_info().get("workers", {})) or workers
         groups = task_groups(files, n_workers, tasks_per_worker=tasks_per_worker, task_bytes=task_bytes)
         shared = cl.scatter(matcher, broadcast=True, hash=False)
-        futures = [cl.submit(_process_group, g, shared, tmx_lang, pure=False) for g in groups]
+        futures = [cl.submit(count_files, g, shared, tmx_lang, pure=False) for g in groups]
         weights = {f.key: sum(cf.size for cf in g) for f, g in zip(futures, groups, strict=True)}
         outcomes: list[FileOutcome] = []
         if progress:
