@@ -114,7 +114,7 @@ def bench_end_to_end(files: list, repeat: int) -> None:
           f"{res.stats.documents} documents, {len(res.failures)} failures")  # type: ignore[union-attr]
 
 
-def bench_dask(files: list, target_mb: float, repeat: int) -> list:
+def bench_dask(files: list, target_mb: float, repeat: int) -> None:
     matcher = build_matcher(Taxonomy.default())
     size = sum(cf.size for cf in files)
     k = max(1, -(-int(target_mb * 1e6) // size))
@@ -171,7 +171,6 @@ def bench_dask(files: list, target_mb: float, repeat: int) -> list:
           f"the speed-up 2 free cores would give is {base_cpu / max(cpu2):.2f}x")
     print("   start-up and close of each cluster (not counted above): "
           + "; ".join(f"{w} worker(s) {startup[w]:.2f} s and {closing[w]:.2f} s" for w in counts))
-    return scaled
 
 
 def _token_processes(token: str) -> list[int]:
@@ -252,6 +251,7 @@ def main() -> None:
     ap.add_argument("--dask-mb", type=float, default=300.0, help="repeat the real corpus to at least this many MB for Dask")
     ap.add_argument("--naive-mb", type=float, default=4.0, help="MB of text for the matcher-vs-naive comparison")
     ap.add_argument("--no-command", action="store_true", help="skip the end-to-end command runs (part 4)")
+    ap.add_argument("--no-engine", action="store_true", help="skip the Dask runs on kept-up clusters (part 3)")
     ap.add_argument("--command-mb", type=float, default=None, help="MB of repeated corpus for part 4 (default: --dask-mb)")
     ap.add_argument("--skip-local", action="store_true", help="skip parts 1 and 2 (one-core matching and local end to end)")
     ap.add_argument("--files", type=int, default=None, help="use only N files, every k-th (a smoke run; default: all)")
@@ -268,10 +268,12 @@ def main() -> None:
     if not args.skip_local:
         bench_matching(files, args.naive_mb, args.repeat)
         bench_end_to_end(files, args.repeat)
-    scaled = bench_dask(files, args.dask_mb, args.repeat)
+    size = sum(cf.size for cf in files)
+    scaled = list(files) * max(1, -(-int(args.dask_mb * 1e6) // size))
+    if not args.no_engine:
+        bench_dask(files, args.dask_mb, args.repeat)
     if not args.no_command:
         if args.command_mb is not None:
-            size = sum(cf.size for cf in files)
             scaled = list(files) * max(1, -(-int(args.command_mb * 1e6) // size))
         bench_command(scaled, args.repeat)
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")

@@ -237,10 +237,12 @@ def exposure_cmd(
     import time
 
     from nqpf.innovation.exposure import measure_exposure
+    from nqpf.innovation.fast_exit import freeze_at_exit
     from nqpf.innovation.phases import profiling
     from nqpf.innovation.taxonomy import Taxonomy
 
     t_command = time.perf_counter()
+    freeze_at_exit()  # the results and pandas need no final garbage collection when the command ends
     try:
         tax = Taxonomy.default()
         for extra in taxonomy or []:

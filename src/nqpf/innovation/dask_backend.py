@@ -33,6 +33,7 @@ from typing import Any
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from nqpf.innovation.corpus import CorpusFile
+from nqpf.innovation.fast_exit import freeze_at_exit
 from nqpf.innovation.file_counts import FileOutcome, count_files
 from nqpf.innovation.matching import TermMatcher
 from nqpf.innovation.phases import Phases
@@ -43,21 +44,30 @@ TASK_BYTES = 8_000_000
 
 def balanced_groups(files: Sequence[CorpusFile], n: int) -> list[list[CorpusFile]]:
     """Split files into at most ``n`` groups of similar total size (greedy, largest first)."""
-    n = max(1, min(n, len(files)))
-    heap: list[tuple[int, int]] = [(0, i) for i in range(n)]
-    groups: list[list[CorpusFile]] = [[] for _ in range(n)]
-    for cf in sorted(files, key=lambda f: f.size, reverse=True):
-        size, i = heapq.heappop(heap)
-        groups[i].append(cf)
-        heapq.heappush(heap, (size + max(cf.size, 1), i))
-    return [g for g in groups if g]
+    return [[files[i] for i in g] for g in _index_groups([cf.size for cf in files], n)]
 
 
 def task_groups(files: Sequence[CorpusFile], workers: int, *, tasks_per_worker: int = 4,
                 task_bytes: int = TASK_BYTES) -> list[list[CorpusFile]]:
     """Groups of about ``task_bytes`` each, and at least ``tasks_per_worker`` per worker."""
-    total = sum(max(cf.size, 1) for cf in files)
-    return balanced_groups(files, max(workers * tasks_per_worker, -(-total // max(task_bytes, 1))))
+    return [[files[i] for i in g] for g in _task_index_groups([cf.size for cf in files], workers, tasks_per_worker, task_bytes)]
+
+
+def _index_groups(sizes: Sequence[int], n: int) -> list[list[int]]:
+    """Positions of ``sizes`` in at most ``n`` groups of similar total (greedy, largest first)."""
+    n = max(1, min(n, len(sizes)))
+    heap: list[tuple[int, int]] = [(0, i) for i in range(n)]
+    groups: list[list[int]] = [[] for _ in range(n)]
+    for pos in sorted(range(len(sizes)), key=lambda k: sizes[k], reverse=True):
+        total, i = heapq.heappop(heap)
+        groups[i].append(pos)
+        heapq.heappush(heap, (total + max(sizes[pos], 1), i))
+    return [g for g in groups if g]
+
+
+def _task_index_groups(sizes: Sequence[int], workers: int, tasks_per_worker: int, task_bytes: int) -> list[list[int]]:
+    total = sum(max(s, 1) for s in sizes)
+    return _index_groups(sizes, max(workers * tasks_per_worker, -(-total // max(task_bytes, 1))))
 
 
 class Preload(WorkerPlugin):
@@ -92,6 +102,8 @@ QUIET_CONFIG: dict[str, object] = {
     "distributed.scheduler.work-stealing": False,  # tasks wait on the scheduler (queuing) until a worker is free
     "distributed.admin.system-monitor.disk": False,  # psutil disk counters every 0.5 s in every server: not needed
     "distributed.admin.system-monitor.gil.enabled": False,  # a 1 ms GIL poll, where gilknocker is installed
+    "distributed.admin.system-monitor.interval": "2s",  # host metrics for dashboards, default 0.5 s per server
+    "distributed.worker.memory.monitor-interval": "1s",  # each nanny polls its worker's memory, default 0.1 s
 }
 """Dask settings for a short-lived local cluster: less bookkeeping in the client process, which
 runs the scheduler and the nannies beside the command's own work."""
@@ -109,7 +121,9 @@ def start_cluster(workers: int) -> Any:
     with dask.config.set(QUIET_CONFIG):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                                scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR)
-        return Client(cluster)
+        client = Client(cluster, direct_to_workers=True)  # results come from the workers, not through the scheduler
+    preload(client, freeze_at_exit, name="nqpf-freeze-at-exit")
+    return client
 
 
 def worker_pids(client: Any) -> list[int]:
@@ -181,27 +195,31 @@ def run_dask(
     tasks_per_worker: int = 4,
     task_bytes: int = TASK_BYTES,
 ) -> list[FileOutcome]:
-    """Process files on a Dask cluster; outcomes in completion order (see :func:`task_groups`)."""
+    """Process files on a Dask cluster; one outcome per file, in the order of ``files`` (as the
+    local backend), whatever order the tasks finish in (see :func:`task_groups`)."""
     if not files:
         return []
     with cluster_client(workers, client) as cl:
         from distributed import as_completed
 
         n_workers = len(cl.scheduler_info().get("workers", {})) or workers
-        groups = task_groups(files, n_workers, tasks_per_worker=tasks_per_worker, task_bytes=task_bytes)
+        sizes = [cf.size for cf in files]
+        groups = _task_index_groups(sizes, n_workers, tasks_per_worker, task_bytes)
         shared = cl.scatter(matcher, broadcast=True, hash=False)
-        futures = [cl.submit(count_files, g, shared, tmx_lang, pure=False) for g in groups]
-        weights = {f.key: sum(cf.size for cf in g) for f, g in zip(futures, groups, strict=True)}
-        outcomes: list[FileOutcome] = []
-        if progress:
-            from nqpf.innovation.progress import byte_progress
+        futures = [cl.submit(count_files, [files[i] for i in g], shared, tmx_lang, pure=False) for g in groups]
+        placed = {f.key: g for f, g in zip(futures, groups, strict=True)}
+        slots: list[FileOutcome | None] = [None] * len(files)
+        bar = None
+        with contextlib.ExitStack() as stack:
+            if progress:
+                from nqpf.innovation.progress import byte_progress
 
-            with byte_progress() as bar:
-                task = bar.add_task(f"exposure / 文本测度 (dask, {n_workers} workers)", total=sum(weights.values()))
-                for fut in as_completed(futures):
-                    outcomes.extend(fut.result())
-                    bar.advance(task, weights.get(fut.key, 0))
-        else:
+                bar = stack.enter_context(byte_progress())
+                task = bar.add_task(f"exposure / 文本测度 (dask, {n_workers} workers)", total=sum(sizes))
             for fut in as_completed(futures):
-                outcomes.extend(fut.result())
-        return outcomes
+                group = placed[fut.key]
+                for i, outcome in zip(group, fut.result(), strict=True):
+                    slots[i] = outcome
+                if bar is not None:
+                    bar.advance(task, sum(sizes[i] for i in group))
+        return [o for o in slots if o is not None]
