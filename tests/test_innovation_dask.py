@@ -93,3 +93,33 @@ def test_preload_runs_once_per_worker() -> None:
         assert len(_CALLS) == 2  # in-process workers share this module: one call each
         client.submit(sum, [1, 2]).result()
         assert len(_CALLS) == 2  # tasks do not repeat it
+
+
+def test_closing_one_cluster_leaves_another_and_the_resource_tracker_alone() -> None:
+    from nqpf.innovation.dask_backend import close_cluster, start_cluster, worker_pids
+
+    first, second = start_cluster(1), start_cluster(1)
+    try:
+        mine, other = worker_pids(first), worker_pids(second)
+        assert len(mine) == len(other) == 1 and mine != other
+        close_cluster(first)
+        assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in mine)
+        assert psutil.Process(other[0]).is_running()  # the old close waited for and stopped every child: 21.6 s
+        assert second.submit(sum, [1, 2]).result() == 3
+        tracker = [p for p in psutil.Process().children() if "resource_tracker" in " ".join(p.cmdline())]
+    finally:
+        close_cluster(second)
+    assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in other)
+    assert all(p.is_running() for p in tracker)  # it ignores SIGTERM and exits with this process
+
+
+def test_phases_line_round_trip() -> None:
+    from nqpf.innovation.phases import Phases, parse
+
+    ph = Phases()
+    with ph("start"):
+        pass
+    ph.add("run", 1.25)
+    ph.add("run", 0.5)
+    assert list(ph.seconds) == ["start", "run"] and ph.seconds["run"] == 1.75
+    assert parse(f"timings: {ph} at=12.5") == {"start": round(ph.seconds["start"], 3), "run": 1.75, "at": 12.5}

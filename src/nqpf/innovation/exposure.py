@@ -21,6 +21,7 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -101,12 +102,19 @@ class ExposureResult:
         """Wide matrix ``doc_id x sector`` of match counts (zeros included)."""
         sectors = list(self.taxonomy.sectors)
         idx = {s: i for i, s in enumerate(sectors)}
-        mat = np.zeros((len(self.document_counts), len(sectors)), dtype=np.int64)
-        for r, d in enumerate(self.document_counts):
-            for form, n in d.forms.items():
-                for s in self._form_sectors.get(form, ()):
-                    mat[r, idx[s]] += n
-        return pd.DataFrame(mat, index=pd.Index([d.meta.doc_id for d in self.document_counts], name="doc_id"), columns=sectors)
+        forms = {f: k for k, f in enumerate(self._form_sectors)}
+        incidence = np.zeros((len(forms) + 1, len(sectors)), dtype=np.int64)  # last row: a form of no sector
+        for f, k in forms.items():
+            for s in self._form_sectors[f]:
+                incidence[k, idx[s]] = 1
+        docs = self.document_counts
+        codes = np.array(list(map(forms.get, chain.from_iterable(d.forms for d in docs), repeat(len(forms)))), dtype=np.intp)
+        hits = np.fromiter(chain.from_iterable(d.forms.values() for d in docs), dtype=np.int64, count=len(codes))
+        rows = np.repeat(np.arange(len(docs)), [len(d.forms) for d in docs])
+        mat = np.zeros((len(docs), len(sectors)), dtype=np.int64)
+        for j in range(len(sectors)):  # a form's hits count for each of its sectors, summed per document
+            mat[:, j] = np.bincount(rows, weights=incidence[codes, j] * hits, minlength=len(docs)).round()
+        return pd.DataFrame(mat, index=pd.Index([d.meta.doc_id for d in docs], name="doc_id"), columns=sectors)
 
     @property
     def counts(self) -> pd.DataFrame:
