@@ -3,23 +3,29 @@
 Where the time goes (profiled on the 33.6 MB corpus, one core): parsing 30%, normalising 37%,
 matching 33%, about 0.12 s of CPU per MB; the matcher pickles to 0.18 MB and a file's counts to
 about 7 kB per MB of text, so serialisation is negligible. The work is CPU-bound and
-embarrassingly parallel; what costs a speed-up is (a) worker start-up (processes are spawned and
-import nqpf), (b) a worker idling at the end while the other finishes a large task, on a machine
-whose cores are shared. Hence:
+embarrassingly parallel; what costs a speed-up is (a) worker start-up and close (processes are
+spawned, import nqpf, and end with a full interpreter shutdown), (b) CPU used by the command's own
+process (scheduler, nannies, client) beside the workers, (c) a worker idling at the end while the
+other finishes a large task, on a machine whose cores are shared. Hence:
 
 * files are grouped into size-balanced groups (largest first, each to the lightest group) of
   about :data:`TASK_BYTES` (8 MB, about a second of CPU) and at least ``tasks_per_worker`` (4)
   groups per worker: each task pays for its scheduling (milliseconds) many times over, and the
   last tasks are small enough that no worker waits long for the other;
-* only file paths travel to the workers and only counts travel back, so the corpus is never held
-  in memory as a whole; the matcher is sent to each worker once
-  (``client.scatter(..., broadcast=True)``), not with every task;
+* only file paths travel to the workers and only counts travel back, straight from the workers,
+  so the corpus is never held in memory as a whole; the matcher is sent to each worker once
+  (``client.scatter(..., broadcast=True)``), not with every task; outcomes are put back in file
+  order, so the results equal the local backend's row for row;
+* :data:`QUIET_CONFIG` turns off the bookkeeping a short run does not need (work stealing, disk
+  and GIL monitors) and slows the memory and host monitors;
 * :func:`preload` runs a setup function once on every worker, now and on any worker that joins
-  (a ``WorkerPlugin``): the batch qualifier loads jieba's dictionary there once per worker.
+  (a ``WorkerPlugin``): the batch qualifier loads jieba's dictionary there once per worker, and
+  every cluster installs :func:`nqpf.innovation.fast_exit.freeze_at_exit`.
 
 :func:`cluster_client` gives a ``distributed.Client`` on a ``LocalCluster`` of single-threaded
-worker processes and always closes it, waiting for the worker processes to exit, so no process
-outlives the command. Pass an existing client to reuse a cluster across runs.
+worker processes and always closes it (:func:`close_cluster`), waiting for its own worker
+processes to exit, so no process outlives the command. Pass an existing client to reuse a
+cluster across runs.
 """
 
 from __future__ import annotations
