@@ -128,7 +128,11 @@ def start_cluster(workers: int) -> Any:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                                scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR)
         client = Client(cluster, direct_to_workers=True)  # results come from the workers, not through the scheduler
-    preload(client, freeze_at_exit, name="nqpf-freeze-at-exit")
+    try:
+        preload(client, freeze_at_exit, name="nqpf-freeze-at-exit")
+    except BaseException:
+        close_cluster(client)
+        raise
     return client
 
 
