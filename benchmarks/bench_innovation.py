@@ -19,9 +19,13 @@ Run ``python benchmarks/bench_innovation.py [--data DIR] [--repeat K] [--naive-m
    wall speed-up is bounded by the cores the other users leave free, and this says how many; and
    the speed-up two free cores would give (one worker's CPU seconds over the busier worker's).
 4. End to end, as a user runs it: ``nqpf innovation exposure --backend dask --workers k`` on a
-   manifest listing the repeated corpus, one run per ``k`` (start-up included), and a check
-   that no process of the command survives it (processes are found by a token in their
-   environment after the command has exited).
+   manifest listing the repeated corpus (``--command-mb``, default ``--dask-mb``), in a fresh
+   process per run, ``--repeat`` runs per ``k`` alternating 1, 2, 1, 2 ... (start-up and close
+   included): each run's wall time, load before it and its phases (``NQPF_PROFILE=1``:
+   interpreter start-up and imports, taxonomy, discovery, matcher, cluster start, run, cluster
+   close, output, process exit), then the median wall per ``k``, the speed-up of the medians and
+   of each pair, and the median phases. After every run, a check that no process of the command
+   survives it (processes are found by a token in their environment 1 s after it exited).
 
 Every timing is a median of ``--repeat`` runs unless said otherwise. The machine's load is
 printed: on a shared machine the speed-up is bounded by the cores actually free.
@@ -30,6 +34,7 @@ printed: on a shared machine the speed-up is bounded by the cores actually free.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import subprocess
@@ -53,6 +58,7 @@ from nqpf.innovation.dask_backend import (
 )
 from nqpf.innovation.exposure import build_matcher, measure_exposure
 from nqpf.innovation.matching import naive_count, normalize, normalize_pieces
+from nqpf.innovation.phases import PROFILE_ENV, parse
 from nqpf.innovation.taxonomy import Taxonomy
 from nqpf.settings import default_data_dir
 
@@ -108,7 +114,7 @@ def bench_end_to_end(files: list, repeat: int) -> None:
           f"{res.stats.documents} documents, {len(res.failures)} failures")  # type: ignore[union-attr]
 
 
-def bench_dask(files: list, target_mb: float, repeat: int) -> list:
+def bench_dask(files: list, target_mb: float, repeat: int) -> None:
     matcher = build_matcher(Taxonomy.default())
     size = sum(cf.size for cf in files)
     k = max(1, -(-int(target_mb * 1e6) // size))
@@ -127,7 +133,7 @@ def bench_dask(files: list, target_mb: float, repeat: int) -> list:
     cpus: dict[int, list[list[float]]] = {w: [] for w in counts}
     loads: dict[int, list[float]] = {w: [] for w in counts}
     docs: dict[int, int] = {}
-    closing = 0.0
+    closing: dict[int, float] = {}
     try:
         for w in counts:
             t0 = time.perf_counter()
@@ -145,10 +151,10 @@ def bench_dask(files: list, target_mb: float, repeat: int) -> list:
                 loads[w].append(os.getloadavg()[0])
                 docs[w] = sum(len(o.documents) for o in outcomes)
     finally:
-        t0 = time.perf_counter()
-        for c in clients.values():
+        for w, c in clients.items():
+            t0 = time.perf_counter()
             close_cluster(c)
-        closing = time.perf_counter() - t0
+            closing[w] = time.perf_counter() - t0
     base_wall = statistics.median(walls[1])
     base_cpu = statistics.median(c[0] for c in cpus[1])
     for w in counts:
@@ -159,11 +165,12 @@ def bench_dask(files: list, target_mb: float, repeat: int) -> list:
               f"{mb / wall:5.1f} MB/s; speed-up {speedup:.2f}x, parallel efficiency {speedup / w:.0%}")
         print(f"      CPU per worker {' + '.join(f'{c:.1f}' for c in cpu)} s = {sum(cpu):.1f} s "
               f"(x{sum(cpu) / base_cpu:.2f} of 1 worker's); cores obtained {sum(cpu) / wall:.2f} of {w}; "
-              f"load average after each run {', '.join(f'{x:.1f}' for x in loads[w])}; start-up {startup[w]:.1f} s not counted")
+              f"load average after each run {', '.join(f'{x:.1f}' for x in loads[w])}")
     cpu2 = [statistics.median(c[i] for c in cpus[2]) for i in range(2)]
     print(f"   work split: the busier of 2 workers used {max(cpu2):.1f} s of CPU against {base_cpu:.1f} s for 1 worker: "
-          f"the speed-up 2 free cores would give is {base_cpu / max(cpu2):.2f}x; closing both clusters took {closing:.1f} s")
-    return scaled
+          f"the speed-up 2 free cores would give is {base_cpu / max(cpu2):.2f}x")
+    print("   start-up and close of each cluster (not counted above): "
+          + "; ".join(f"{w} worker(s) {startup[w]:.2f} s and {closing[w]:.2f} s" for w in counts))
 
 
 def _token_processes(token: str) -> list[int]:
@@ -177,7 +184,33 @@ def _token_processes(token: str) -> list[int]:
     return out
 
 
-def bench_command(scaled: list) -> None:
+PHASES = ("startup", "taxonomy", "discover", "matcher", "start", "run", "close", "output", "exit")
+"""The command's phases, in order (``NQPF_PROFILE=1``, see :mod:`nqpf.innovation.phases`); ``exit``
+is from the command's last line to the end of its process, measured here."""
+
+
+def _run_command(manifest: Path, workers: int) -> dict[str, Any]:
+    """One ``nqpf innovation exposure --backend dask`` run in a fresh process: wall seconds, exit
+    code, phases, the load before it, and the processes of the command alive 1 s after it exited."""
+    token = uuid.uuid4().hex
+    env = {**os.environ, "NQPF_BENCH_TOKEN": token, PROFILE_ENV: "1"}
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", "from nqpf.cli import main; main()", "innovation", "exposure", str(manifest),
+                           "--backend", "dask", "--workers", str(workers), "--no-progress", "--allow-outside"],
+                          env=env, capture_output=True, text=True, check=False)
+    secs = time.perf_counter() - t0
+    t_end = time.time()
+    time.sleep(1.0)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("timings:")]
+    phases = parse(lines[-1]) if lines else {}
+    if "at" in phases:
+        phases["exit"] = t_end - phases.pop("at")
+    return {"workers": workers, "seconds": secs, "code": proc.returncode, "phases": phases, "load": load,
+            "left": len(_token_processes(token)), "stderr": proc.stderr}
+
+
+def bench_command(scaled: list, repeat: int) -> None:
     with tempfile.TemporaryDirectory(prefix="nqpf_bench_") as tmp:
         manifest = Path(tmp) / "manifest.csv"
         with manifest.open("w", encoding="utf-8") as fh:
@@ -185,23 +218,30 @@ def bench_command(scaled: list) -> None:
             for cf in scaled:
                 fh.write(f"{cf.path}\n")
         mb = sum(cf.size for cf in scaled) / 1e6
-        print(f"4. End to end command on the repeated corpus ({mb:.1f} MB, one run each, start-up included)")
-        base = None
-        for workers in (1, 2):
-            token = uuid.uuid4().hex
-            env = {**os.environ, "NQPF_BENCH_TOKEN": token}
-            t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-c", "from nqpf.cli import main; main()", "innovation", "exposure", str(manifest), "--backend", "dask",
-                                   "--workers", str(workers), "--no-progress", "--allow-outside"],
-                                  env=env, capture_output=True, text=True, check=False)
-            secs = time.perf_counter() - t0
-            time.sleep(1.0)
-            left = _token_processes(token)
-            base = base or secs
-            print(f"   {workers} worker(s): exit {proc.returncode}, {secs:6.2f} s = {mb / secs:5.1f} MB/s, "
-                  f"speed-up {base / secs:.2f}x; processes left after exit: {len(left)}")
-            if proc.returncode != 0:
-                print("   " + proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "   (no stderr)")
+        print(f"4. End to end command `nqpf innovation exposure MANIFEST --backend dask --workers k` on the repeated corpus "
+              f"({mb:.1f} MB), a fresh process per run, start-up and close included; {repeat} run(s) per k, "
+              "alternating (1, 2, 1, 2 ...)")
+        runs: list[dict[str, Any]] = []
+        for _ in range(max(repeat, 1)):
+            for workers in (1, 2):
+                r = _run_command(manifest, workers)
+                runs.append(r)
+                ph = " ".join(f"{k} {r['phases'][k]:.2f}" for k in PHASES if k in r["phases"])
+                print(f"   k={workers}: exit {r['code']}, {r['seconds']:6.2f} s (load before {r['load']:.1f}); "
+                      f"processes left after exit: {r['left']}; phases [s]: {ph}")
+                if r["code"] != 0:
+                    tail = r["stderr"].strip().splitlines()
+                    print("      " + (tail[-1] if tail else "(no stderr)"))
+        med = {w: statistics.median(r["seconds"] for r in runs if r["workers"] == w) for w in (1, 2)}
+        pairs = [a["seconds"] / b["seconds"] for a, b in zip(runs[::2], runs[1::2], strict=True)]
+        print(f"   median wall: 1 worker {med[1]:.2f} s = {mb / med[1]:.1f} MB/s, 2 workers {med[2]:.2f} s = {mb / med[2]:.1f} MB/s; "
+              f"speed-up {med[1] / med[2]:.2f}x (goal 1.6x); per pair {', '.join(f'{x:.2f}x' for x in pairs)}")
+        for w in (1, 2):
+            ph = {k: statistics.median(r["phases"].get(k, float("nan")) for r in runs if r["workers"] == w) for k in PHASES}
+            fixed = sum(v for k, v in ph.items() if k != "run")
+            print(f"   median phases, {w} worker(s) [s]: " + ", ".join(f"{k} {v:.2f}" for k, v in ph.items())
+                  + f"; all but run {fixed:.2f}")
+        print(f"   processes left after the {len(runs)} commands: {sum(r['left'] for r in runs)}")
 
 
 def main() -> None:
@@ -211,10 +251,12 @@ def main() -> None:
     ap.add_argument("--dask-mb", type=float, default=300.0, help="repeat the real corpus to at least this many MB for Dask")
     ap.add_argument("--naive-mb", type=float, default=4.0, help="MB of text for the matcher-vs-naive comparison")
     ap.add_argument("--no-command", action="store_true", help="skip the end-to-end command runs (part 4)")
+    ap.add_argument("--no-engine", action="store_true", help="skip the Dask runs on kept-up clusters (part 3)")
     ap.add_argument("--command-mb", type=float, default=None, help="MB of repeated corpus for part 4 (default: --dask-mb)")
     ap.add_argument("--skip-local", action="store_true", help="skip parts 1 and 2 (one-core matching and local end to end)")
     ap.add_argument("--files", type=int, default=None, help="use only N files, every k-th (a smoke run; default: all)")
     args = ap.parse_args()
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # closing one of two clusters would restore INFO for the other
     data = args.data or default_data_dir()
     if data is None or not (data / "text").is_dir():
         sys.exit("text corpus not found: pass --data /path/to/shared/data")
@@ -226,12 +268,14 @@ def main() -> None:
     if not args.skip_local:
         bench_matching(files, args.naive_mb, args.repeat)
         bench_end_to_end(files, args.repeat)
-    scaled = bench_dask(files, args.dask_mb, args.repeat)
+    size = sum(cf.size for cf in files)
+    scaled = list(files) * max(1, -(-int(args.dask_mb * 1e6) // size))
+    if not args.no_engine:
+        bench_dask(files, args.dask_mb, args.repeat)
     if not args.no_command:
         if args.command_mb is not None:
-            size = sum(cf.size for cf in files)
             scaled = list(files) * max(1, -(-int(args.command_mb * 1e6) // size))
-        bench_command(scaled)
+        bench_command(scaled, args.repeat)
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
 
 

@@ -26,3 +26,13 @@ def test_bench_innovation_runs_at_tiny_scale(data_dir: Path) -> None:
     assert "speed ratio matcher / naive" in out and "matcher == exact reference (naive_count) on a 50,000-character slice: True" in out
     assert "REAL CORPUS REPEATED" in out and "2 worker(s): wall" in out and "parallel efficiency" in out
     assert "CPU per worker" in out and "cores obtained" in out
+
+
+def test_bench_innovation_command_part_alternates_and_reports_phases(data_dir: Path) -> None:
+    out = _run([str(REPO / "benchmarks" / "bench_innovation.py"), "--data", str(data_dir), "--files", "6", "--skip-local",
+                "--no-engine", "--command-mb", "0.3", "--repeat", "1"])
+    runs = [line for line in out.splitlines() if line.strip().startswith("k=")]
+    assert [r.split(":")[0].strip() for r in runs] == ["k=1", "k=2"]
+    assert all("exit 0" in r and "processes left after exit: 0" in r for r in runs)
+    assert all(f" {p} " in r for r in runs for p in ("startup", "start", "run", "close", "output", "exit"))
+    assert "speed-up" in out and "per pair" in out and "processes left after the 2 commands: 0" in out

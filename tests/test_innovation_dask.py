@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import psutil
 
 from nqpf.innovation.exposure import measure_exposure
@@ -21,17 +22,40 @@ def _live_children() -> set[int]:
     return out
 
 
-def test_dask_workers_count_like_local_and_exit(tmp_path: Path, data_dir: Path) -> None:
+def _mixed_real_corpus(root: Path, text: Path) -> None:
+    """Every reader on real files: TMX, JSONL records, news Markdown, HTML and text annual reports,
+    policy texts; and one bad file."""
     for name in ("GR2019.tmx", "GR2022.tmx"):
-        shutil.copy(data_dir / "text" / "gwr_national_tmx" / name, tmp_path)
+        shutil.copy(text / "gwr_national_tmx" / name, root)
+    shutil.copy(text / "gwr_national_wikisource" / "cpc_congress_reports.jsonl", root)
+    (root / "news").mkdir()
+    for name in ("20220924", "20230909", "20240301", "20240803"):
+        shutil.copy(text / "news_xwlb" / "news" / f"{name}.md", root / "news")
+    reports = sorted((text / "annual_reports_finglm").iterdir())
+    for p in [next(p for p in reports if p.suffix == ".html"), next(p for p in reports if p.suffix == ".txt")]:
+        shutil.copy(p, root)
+    for p in sorted((text / "policy_digital_pkulaw").glob("*.txt"))[:2]:
+        shutil.copy(p, root)
+    (root / "binary.txt").write_bytes(b"abc\x00\x01\x02" * 100)
+
+
+def test_dask_outputs_equal_local_exactly_and_no_process_survives(tmp_path: Path, data_dir: Path) -> None:
+    _mixed_real_corpus(tmp_path, data_dir / "text")
     before = _live_children()
     dask = measure_exposure(tmp_path, backend="dask", workers=2)
     assert _live_children() <= before, "a Dask process outlived measure_exposure"
     local = measure_exposure(tmp_path)
     assert dask.stats.workers == 2 and dask.stats.backend == "dask"
-    key = ["doc_id", "form"]
-    assert dask.terms.sort_values(key, ignore_index=True).equals(local.terms.sort_values(key, ignore_index=True))
-    assert dask.documents.sort_values("doc_id", ignore_index=True).equals(local.documents.sort_values("doc_id", ignore_index=True))
+    assert {"start", "run", "close"} <= set(dask.phases.seconds) and "start" not in local.phases.seconds
+    # the same tables, row for row in the same order (outcomes are put back in file order)
+    assert len(local.document_counts) == 26 and local.documents["format"].nunique() == 6
+    pd.testing.assert_frame_equal(dask.documents, local.documents)
+    pd.testing.assert_frame_equal(dask.terms, local.terms)
+    pd.testing.assert_frame_equal(dask.counts, local.counts)
+    pd.testing.assert_frame_equal(dask.observations(), local.observations())
+    assert [str(f) for f in dask.failures] == [str(f) for f in local.failures] and len(local.failures) == 1
+    for attr in ("files", "documents", "bytes", "chars"):
+        assert getattr(dask.stats, attr) == getattr(local.stats, attr), attr
 
 
 def test_tasks_are_about_task_bytes_and_at_least_four_per_worker(data_dir: Path) -> None:
@@ -69,3 +93,33 @@ def test_preload_runs_once_per_worker() -> None:
         assert len(_CALLS) == 2  # in-process workers share this module: one call each
         client.submit(sum, [1, 2]).result()
         assert len(_CALLS) == 2  # tasks do not repeat it
+
+
+def test_closing_one_cluster_leaves_another_and_the_resource_tracker_alone() -> None:
+    from nqpf.innovation.dask_backend import close_cluster, start_cluster, worker_pids
+
+    first, second = start_cluster(1), start_cluster(1)
+    try:
+        mine, other = worker_pids(first), worker_pids(second)
+        assert len(mine) == len(other) == 1 and mine != other
+        close_cluster(first)
+        assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in mine)
+        assert psutil.Process(other[0]).is_running()  # the old close waited for and stopped every child: 21.6 s
+        assert second.submit(sum, [1, 2]).result() == 3
+        tracker = [p for p in psutil.Process().children() if "resource_tracker" in " ".join(p.cmdline())]
+    finally:
+        close_cluster(second)
+    assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in other)
+    assert all(p.is_running() for p in tracker)  # it ignores SIGTERM and exits with this process
+
+
+def test_phases_line_round_trip() -> None:
+    from nqpf.innovation.phases import Phases, parse
+
+    ph = Phases()
+    with ph("start"):
+        pass
+    ph.add("run", 1.25)
+    ph.add("run", 0.5)
+    assert list(ph.seconds) == ["start", "run"] and ph.seconds["run"] == 1.75
+    assert parse(f"timings: {ph} at=12.5") == {"start": round(ph.seconds["start"], 3), "run": 1.75, "at": 12.5}

@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import yaml
@@ -17,6 +17,9 @@ from rich.text import Text
 
 from nqpf.errors import NqpfError
 from nqpf.safeyaml import load_yaml
+
+if TYPE_CHECKING:
+    from nqpf.innovation.phases import Phases
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -231,17 +234,25 @@ def exposure_cmd(
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read symlinks and manifest paths that lead outside the corpus root / 允许读取语料目录之外的文件")] = False,
 ) -> None:
     """Count taxonomy terms per document, aggregate to region-year panels, list failures."""
+    import time
+
     from nqpf.innovation.exposure import measure_exposure
+    from nqpf.innovation.fast_exit import freeze_at_exit
+    from nqpf.innovation.phases import profiling
     from nqpf.innovation.taxonomy import Taxonomy
 
+    t_command = time.perf_counter()
+    freeze_at_exit()  # the results and pandas need no final garbage collection when the command ends
     try:
         tax = Taxonomy.default()
         for extra in taxonomy or []:
             tax = tax.extend(extra)
+        t_taxonomy = time.perf_counter()
         res = measure_exposure(corpus, manifest=manifest, taxonomy=tax, backend=backend, workers=workers,
                                tmx_lang=tmx_lang, progress=progress, allow_outside=allow_outside)
     except (NqpfError, ValueError) as exc:
         _fail("Exposure failed / 文本测度失败", exc)
+    t_measured = time.perf_counter()
     con = _out()
     con.print(f"Throughput / 吞吐量: {clean(res.stats)}", highlight=False)
     docs = res.documents
@@ -276,6 +287,20 @@ def exposure_cmd(
                 fh.write(json.dumps(f.file, ensure_ascii=False) + "," + ("" if f.line is None else str(f.line)) + ","
                          + json.dumps(f.reason, ensure_ascii=False) + "\n")
         con.print(f"Wrote / 已写入 {clean(out)}/{{documents,counts,terms,panel,catalog,failures}}.csv", highlight=False)
+    if profiling():
+        _print_timings(res.phases, t_taxonomy - t_command, time.perf_counter() - t_measured)
+
+
+def _print_timings(phases: Phases, taxonomy: float, output: float) -> None:
+    """The ``NQPF_PROFILE`` line on stderr: interpreter start-up and imports (``startup``), the
+    taxonomy, the run's phases, the tables and files (``output``), and ``at`` (Unix time)."""
+    import time
+
+    import psutil
+
+    now = time.time()
+    startup = now - psutil.Process().create_time() - taxonomy - sum(phases.seconds.values()) - output
+    sys.stderr.write(f"timings: startup={startup:.3f} taxonomy={taxonomy:.3f} {phases} output={output:.3f} at={now:.3f}\n")
 
 
 @app.command("taxonomy", help="List the taxonomy's schemes and sectors / 查看新质生产力词表")

@@ -20,68 +20,31 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from nqpf.innovation.corpus import CorpusError, CorpusFile, DocumentMeta, discover, read_documents
-from nqpf.innovation.matching import TermMatcher, normalize, normalize_pieces
+from nqpf.innovation.corpus import CorpusFile, discover
+from nqpf.innovation.file_counts import DocumentCounts, Failure, FileOutcome, process_file
+from nqpf.innovation.matching import TermMatcher, normalize
+from nqpf.innovation.phases import Phases
 from nqpf.innovation.taxonomy import Taxonomy
 from nqpf.panel import Panel
 
-
-@dataclass(frozen=True)
-class Failure:
-    """A file that could not be processed, and why."""
-
-    file: str
-    reason: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.file}" + (f":{self.line}" if self.line is not None else "") + f": {self.reason}"
-
-
-@dataclass(frozen=True)
-class DocumentCounts:
-    """One document's metadata, character count and matches per form."""
-
-    meta: DocumentMeta
-    n_chars: int
-    forms: dict[str, int]
-
-
-@dataclass
-class FileOutcome:
-    """The documents of one file, or its failure; bytes read."""
-
-    path: str
-    documents: list[DocumentCounts] = field(default_factory=list)
-    failure: Failure | None = None
-    bytes: int = 0
-
-
-def process_file(cf: CorpusFile, matcher: TermMatcher, *, tmx_lang: str = "zh") -> FileOutcome:
-    """Count one file; a bad file yields a :class:`Failure` naming it, never an exception."""
-    out = FileOutcome(str(cf.path), bytes=0 if cf.refused else cf.size)
-    if cf.refused:
-        out.failure = Failure(str(cf.path), f"not read: {cf.refused}")
-        return out
-    try:
-        for doc in read_documents(cf, tmx_lang=tmx_lang):
-            sc = matcher.scan(normalize_pieces(doc.pieces))
-            if sc.chars == 0 and doc.meta.format != "records":
-                raise CorpusError("no text after removing markup", file=cf.path)
-            out.documents.append(DocumentCounts(doc.meta, sc.chars, dict(sc.counts)))
-    except CorpusError as exc:
-        out.documents = []
-        out.failure = Failure(exc.file, exc.reason, exc.line)
-    except Exception as exc:  # a reader bug must not stop the corpus; report it with the file
-        out.documents = []
-        out.failure = Failure(str(cf.path), f"unexpected {type(exc).__name__}: {exc}")
-    return out
+__all__ = [
+    "DocumentCounts",
+    "ExposureResult",
+    "Failure",
+    "FileOutcome",
+    "Throughput",
+    "build_matcher",
+    "form_sectors",
+    "measure_exposure",
+    "process_file",
+]
 
 
 @dataclass(frozen=True)
@@ -114,11 +77,15 @@ class Throughput:
 class ExposureResult:
     """Per-document counts, failures and throughput of one run; tables and panels from them."""
 
-    def __init__(self, taxonomy: Taxonomy, documents: Sequence[DocumentCounts], failures: Sequence[Failure], stats: Throughput) -> None:
+    def __init__(self, taxonomy: Taxonomy, documents: Sequence[DocumentCounts], failures: Sequence[Failure], stats: Throughput,
+                 phases: Phases | None = None) -> None:
         self.taxonomy = taxonomy
         self.document_counts = list(documents)
         self.failures = list(failures)
         self.stats = stats
+        self.phases = phases if phases is not None else Phases()
+        """Wall seconds per phase of the run: ``discover, matcher, start, run, close`` (Dask) or
+        ``discover, matcher, run`` (local); see :mod:`nqpf.innovation.phases`."""
         self._form_sectors = form_sectors(taxonomy)
 
     # -- per document ----------------------------------------------------------------
@@ -135,12 +102,19 @@ class ExposureResult:
         """Wide matrix ``doc_id x sector`` of match counts (zeros included)."""
         sectors = list(self.taxonomy.sectors)
         idx = {s: i for i, s in enumerate(sectors)}
-        mat = np.zeros((len(self.document_counts), len(sectors)), dtype=np.int64)
-        for r, d in enumerate(self.document_counts):
-            for form, n in d.forms.items():
-                for s in self._form_sectors.get(form, ()):
-                    mat[r, idx[s]] += n
-        return pd.DataFrame(mat, index=pd.Index([d.meta.doc_id for d in self.document_counts], name="doc_id"), columns=sectors)
+        forms = {f: k for k, f in enumerate(self._form_sectors)}
+        incidence = np.zeros((len(forms) + 1, len(sectors)), dtype=np.int64)  # last row: a form of no sector
+        for f, k in forms.items():
+            for s in self._form_sectors[f]:
+                incidence[k, idx[s]] = 1
+        docs = self.document_counts
+        codes = np.array(list(map(forms.get, chain.from_iterable(d.forms for d in docs), repeat(len(forms)))), dtype=np.intp)
+        hits = np.fromiter(chain.from_iterable(d.forms.values() for d in docs), dtype=np.int64, count=len(codes))
+        rows = np.repeat(np.arange(len(docs)), [len(d.forms) for d in docs])
+        mat = np.zeros((len(docs), len(sectors)), dtype=np.int64)
+        for j in range(len(sectors)):  # a form's hits count for each of its sectors, summed per document
+            mat[:, j] = np.bincount(rows, weights=incidence[codes, j] * hits, minlength=len(docs)).round()
+        return pd.DataFrame(mat, index=pd.Index([d.meta.doc_id for d in docs], name="doc_id"), columns=sectors)
 
     @property
     def counts(self) -> pd.DataFrame:
@@ -244,32 +218,38 @@ def measure_exposure(
     ``backend="dask"`` spreads files over a Dask ``LocalCluster`` with ``workers`` processes
     (:mod:`nqpf.innovation.dask_backend`), or over ``client``'s cluster (reused, left open);
     ``"local"`` streams them in this process. The throughput in ``stats`` excludes the
-    cluster's start-up. A cluster started here is closed, with its processes, before return.
+    cluster's start-up and close; ``phases`` on the result has the seconds of every phase.
+    A cluster started here is closed, with its processes, before return.
     Symlinks and manifest paths leading outside the corpus root are failures unless
     ``allow_outside`` (see :func:`nqpf.innovation.corpus.discover`).
     """
+    phases = Phases()
     tax = taxonomy or Taxonomy.default()
-    files = discover(corpus, manifest, allow_outside=allow_outside) if isinstance(corpus, str | Path) else list(corpus)
-    matcher = build_matcher(tax)
+    with phases("discover"):
+        files = discover(corpus, manifest, allow_outside=allow_outside) if isinstance(corpus, str | Path) else list(corpus)
+    with phases("matcher"):
+        matcher = build_matcher(tax)
     if backend == "dask":
         from nqpf.innovation.dask_backend import cluster_client, run_dask
 
-        with cluster_client(workers, client) as cl:  # start-up is not counted in the throughput
+        with cluster_client(workers, client, phases) as cl:  # start-up and close are not counted in the throughput
             t0 = time.perf_counter()
             outcomes = run_dask(files, matcher, workers=workers, tmx_lang=tmx_lang, progress=progress, client=cl)
             seconds = time.perf_counter() - t0
+            phases.add("run", seconds)
             workers = len(cl.scheduler_info().get("workers", {})) or workers
     elif backend == "local":
         t0 = time.perf_counter()
         outcomes = list(_run_local(files, matcher, tmx_lang, progress))
         seconds = time.perf_counter() - t0
+        phases.add("run", seconds)
         workers = 1
     else:
         raise ValueError(f"unknown backend {backend!r}; use 'local' or 'dask'")
     docs = [d for o in outcomes for d in o.documents]
     failures = [o.failure for o in outcomes if o.failure is not None]
     stats = Throughput(backend, workers, len(files), len(docs), sum(o.bytes for o in outcomes), sum(d.n_chars for d in docs), seconds)
-    return ExposureResult(tax, docs, failures, stats)
+    return ExposureResult(tax, docs, failures, stats, phases)
 
 
 def _run_local(files: Sequence[CorpusFile], matcher: TermMatcher, tmx_lang: str, progress: bool) -> Iterable[FileOutcome]:
