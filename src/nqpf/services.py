@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nqpf.errors import NqpfError
 
@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from nqpf.data.store import Store
     from nqpf.index.result import IndexResult
     from nqpf.panel import Panel
+    from nqpf.productivity_job import ProductivityPage
     from nqpf.regional.tables import RegionalAnalyses
+    from nqpf.runs import SummaryPage
 
 #: folders of the real-data bundle imported by default, oldest vintage first: where the extension
 #: revises a value (CEADs CO2, rounding of incomes), the later folder's value is the newer vintage
@@ -193,22 +195,47 @@ def _escape(text: str) -> str:
     return html.escape(text)
 
 
+class IndexPage(Protocol):
+    """Writes the run's landing page (``index.html``) and returns it: the front end's part
+    (``nqpf.report.index_page.write_index_page``)."""
+
+    def __call__(self, path: str | Path, entries: Sequence[dict[str, Any]], *, meta: dict[str, Any] | None = None,
+                 links: Sequence[tuple[str, str, str]] = ()) -> Path: ...
+
+
+@dataclass(frozen=True)
+class RunPages:
+    """The page writers a front end hands :func:`run_job` (``nqpf.report.pages.RUN_PAGES``): the
+    services compute and write tables, the front end draws the pages."""
+
+    summary: SummaryPage
+    productivity: ProductivityPage
+    index: IndexPage
+
+
 def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapping[str, Any] | None = None,
-            out: str | Path = "nqpf-output", html: bool = True, data: str | Path | None = None,
+            out: str | Path = "nqpf-output", html: bool | None = None, data: str | Path | None = None,
             robustness: int = 0, seed: int = 0, analyses: bool = True, regions_table: str | Path | None = None,
             productivity: bool = True,
             log: Callable[[str], None] | None = None,
             on_result: Callable[[IndexResult, dict[str, Path]], None] | None = None,
-            on_step: Callable[[str], None] | None = None) -> JobOutput:
+            on_step: Callable[[str], None] | None = None, pages: RunPages | None = None) -> JobOutput:
     """The main job: import if the store is empty, build each framework, write run folders
     (with ``analyses``, the summary shows the regional analyses; with ``robustness`` > 0, also the rank
     uncertainty and Sobol analysis of each index; with ``productivity``, the job-level productivity and
-    linkage tables in ``out/productivity`` and ``out/linkage`` and their summary page, progress to ``on_step``)."""
+    linkage tables in ``out/productivity`` and ``out/linkage`` and their summary page, progress to ``on_step``).
+
+    ``pages``: the front end's page writers (``nqpf.report.pages.RUN_PAGES``, what ``nqpf run`` and
+    ``nqpf serve`` pass); with them ``index.html`` is written and, unless ``html`` is ``False``,
+    every summary page. Without them the job writes tables only; ``html=True`` then is an error."""
     from nqpf.frameworks import list_frameworks
     from nqpf.regional.tables import regional_analyses
-    from nqpf.report.index_page import write_index_page
     from nqpf.runs import write_run
 
+    if html and pages is None:
+        raise ServiceError("html=True needs the front end's page writers: pass pages=nqpf.report.pages.RUN_PAGES "
+                           "(as nqpf run does), or html=False for the tables alone")
+    html = pages is not None and html is not False
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ServiceError(f"--out {out} is a file; give a folder to write the run into")
@@ -250,7 +277,8 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
             from nqpf.profiles.run_tables import write_profile_tables
 
             sections += write_profile_tables(result, out, panel, hqd=hqd, data=data, seed=seed, log=log)
-        paths = write_run(result, out, html=html, extra_sections=sections)
+        paths = write_run(result, out, html=html, extra_sections=sections,
+                          summary_page=pages.summary if pages is not None else None)
         if regional is not None:
             paths.update(regional.write(out / result.framework.id))  # regional/*.csv beside the summary
         job.results.append(result)
@@ -267,9 +295,11 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     if productivity:
         from nqpf.productivity_job import write_productivity_linkage
 
-        job.productivity = write_productivity_linkage(job.results, panel, out, html=html, log=on_step)
+        job.productivity = write_productivity_linkage(job.results, panel, out, html=html, log=on_step,
+                                                      page=pages.productivity if pages is not None else None)
     links = [job.productivity.link] if job.productivity is not None and job.productivity.link else []
-    job.index_page = write_index_page(out / "index.html", entries, meta={"store": store.path}, links=links)
+    if pages is not None:
+        job.index_page = pages.index(out / "index.html", entries, meta={"store": store.path}, links=links)
     return job
 
 
