@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 DEFAULT_DATA_FOLDERS = ("panel", "raw", "extension")
 
 
+#: how a chart of a summary section is embedded: a div, Plotly's script loaded once by the page
+_DIV: dict[str, Any] = {"include_plotlyjs": False, "full_html": False,
+                        "config": {"displaylogo": False, "responsive": True}}
+
+
 class ServiceError(NqpfError):
     """A request the services cannot carry out (bad file, unknown framework, ...)."""
 
@@ -122,11 +127,10 @@ def robustness_sections(result: IndexResult, folder: Path, draws: int, seed: int
     sob = pd.read_csv(paths["sobol"])
     rank_fig = charts.rank_uncertainty_figure(ranks, node=result.framework.root.id, year=result.years[-1])
     sobol_fig = charts.sobol_figure(sob, title="Sobol sensitivity / Sobol 敏感性")
-    div = {"include_plotlyjs": False, "full_html": False, "config": {"displaylogo": False, "responsive": True}}
     note = (f"<p class='sub'>{draws} Monte Carlo draws over the construction choices (seed {seed}); median rank "
             f"with the 5-95% interval; tables in robustness/. / {draws} 次蒙特卡洛抽样，中位排名及 5%-95% 区间。</p>")
-    return [("robustness", "Rank uncertainty", "排名不确定性", note + rank_fig.to_html(div_id="nqpf-rank-uncertainty", **div)),
-            ("sobol", "Sensitivity to each choice", "各项选择的敏感性", sobol_fig.to_html(div_id="nqpf-sobol", **div))]
+    return [("robustness", "Rank uncertainty", "排名不确定性", note + rank_fig.to_html(div_id="nqpf-rank-uncertainty", **_DIV)),
+            ("sobol", "Sensitivity to each choice", "各项选择的敏感性", sobol_fig.to_html(div_id="nqpf-sobol", **_DIV))]
 
 
 def regional_sections(result: IndexResult, analyses: RegionalAnalyses | None = None) -> list[tuple[str, str, str, str]]:
@@ -137,7 +141,6 @@ def regional_sections(result: IndexResult, analyses: RegionalAnalyses | None = N
     from nqpf.regional.tables import regional_analyses
 
     ra = analyses if analyses is not None else regional_analyses(result)
-    div = {"include_plotlyjs": False, "full_html": False, "config": {"displaylogo": False, "responsive": True}}
     out: list[tuple[str, str, str, str]] = []
 
     def add(sid: str, en: str, zh: str, name: str, draw: Callable[[Any], Any], note: str) -> None:
@@ -146,7 +149,7 @@ def regional_sections(result: IndexResult, analyses: RegionalAnalyses | None = N
             out.append((sid, en, zh, f"<p class='sub'>{_escape(ra.errors.get(name, 'not computed'))}</p>"))
             return
         fig = draw(fitted)
-        out.append((sid, en, zh, f"<p class='sub'>{note}</p>" + fig.to_html(div_id=f"nqpf-{sid}", **div)))
+        out.append((sid, en, zh, f"<p class='sub'>{note}</p>" + fig.to_html(div_id=f"nqpf-{sid}", **_DIV)))
 
     add("dagum", "Where the inequality sits (Dagum Gini)", "差距来源（Dagum 基尼系数分解）", "dagum",
         charts.dagum_contributions,
@@ -181,8 +184,7 @@ def coupling_sections(result: IndexResult, other: IndexResult,
     except NqpfError as e:
         return [("coupling", "Coupling with high-quality development", "与高质量发展的耦合协调",
                  f"<p class='sub'>{_escape(str(e))}</p>")]
-    div = fig.to_html(div_id="nqpf-coupling", include_plotlyjs=False, full_html=False,
-                      config={"displaylogo": False, "responsive": True})
+    div = fig.to_html(div_id="nqpf-coupling", **_DIV)
     note = ("Coupling coordination degree D of this index with the high-quality development index, corrected "
             "form (Wang Shujia et al. 2021), latest common year. / 与高质量发展指数的耦合协调度（修正公式）。")
     return [("coupling", "Coupling with high-quality development", "与高质量发展的耦合协调",
