@@ -147,9 +147,8 @@ def test_imputation_flags_every_filled_cell(toy) -> None:
 
 # --- the real panel ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def real_panel(data_dir: Path) -> Panel:
-    return Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                 pd.read_csv(data_dir / "panel" / "variables.csv"))
+def real_panel(panel: Panel) -> Panel:
+    return panel
 
 
 LEADERS = {"110000", "310000", "440000", "320000", "330000"}  # Beijing, Shanghai, Guangdong, Jiangsu, Zhejiang

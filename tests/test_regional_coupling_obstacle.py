@@ -17,12 +17,6 @@ from nqpf.regional.obstacle import effective_weights
 from nqpf.regional.runs import load_run
 
 
-@pytest.fixture(scope="module")
-def panel(data_dir: Path) -> Panel:
-    return Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                 pd.read_csv(data_dir / "panel" / "variables.csv"))
-
-
 def test_corrected_coupling_by_hand() -> None:
     # two systems U = (0.4, 0.8): C = sqrt((1 - 0.4) * 0.4 / 0.8) = sqrt(0.3)
     assert float(coupling_degree(np.array([0.4, 0.8]))) == pytest.approx(np.sqrt(0.3), abs=1e-15)

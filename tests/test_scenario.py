@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from frameworks_toy import SCENARIO_TOY, SCENARIO_VALUES, toy_index
@@ -48,9 +47,7 @@ def test_relative_and_cost_direction(toy: IndexResult) -> None:
 
 # --- the real panel -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def res(data_dir: Path) -> IndexResult:
-    panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                  pd.read_csv(data_dir / "panel" / "variables.csv"))
+def res(panel: Panel) -> IndexResult:
     return build_index("nqpf-three-elements@1.0", panel)
 
 
