@@ -7,6 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bundle import V1_FRAMEWORKS, read_panel
+from nqpf.index.build import build_index
+from nqpf.index.result import IndexResult
+from nqpf.panel import Panel
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 
@@ -16,6 +21,19 @@ def data_dir() -> Path:
     """The real-data bundle; tests that use it fail loudly if it is absent."""
     assert (DATA / "panel" / "provinces.csv").is_file(), f"real data not found at {DATA}"
     return DATA
+
+
+@pytest.fixture(scope="session")
+def panel(data_dir: Path) -> Panel:
+    """The real ``panel/`` folder as a Panel, read once per session (a Panel hands out copies,
+    so tests cannot change it for each other); a module with another panel defines its own."""
+    return read_panel(data_dir)
+
+
+@pytest.fixture(scope="session")
+def v1_results(panel: Panel) -> dict[str, IndexResult]:
+    """The three version-1.0 indices (:data:`bundle.V1_FRAMEWORKS`) built on :func:`panel`, once."""
+    return {f: build_index(f, panel) for f in V1_FRAMEWORKS}
 
 
 @pytest.fixture(autouse=True)

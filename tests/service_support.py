@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 FRAMEWORK = "nqpf-three-elements"
 _BUILT: dict[str, Path] = {}
@@ -81,3 +82,23 @@ def live_server(app: object) -> Iterator[str]:
 
 
 ARTIFACTS = Path(os.environ.get("NQPF_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
+
+
+#: Debian's Chromium (CI apt-installs it, see .ci/run) and the flags it is started with
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (the browser tests' ``browser``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+

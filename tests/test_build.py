@@ -8,63 +8,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from frameworks_toy import PLAIN as TOY_PLAIN
+from frameworks_toy import toy_framework, toy_panel
 from nqpf.errors import ValidationError
-from nqpf.frameworks import load_framework
+from nqpf.frameworks import Framework
 from nqpf.index import weights as wts
 from nqpf.index.build import TIDY_COLUMNS, CompositeIndex, build_index
 from nqpf.index.spec import SpecError, make_spec
 from nqpf.panel import Panel
 from nqpf.regions import REGISTRY
 
-# --- a hand-worked example -----------------------------------------------------------------
-# Test fixture (not statistics): three regions, two years, three variables.
-FIXTURE = {
-    # variable: {year: [110000, 120000, 130000]}
-    "a": {2020: [1, 2, 3], 2021: [2, 4, 5]},
-    "b": {2020: [10, 20, 30], 2021: [10, 10, 40]},
-    "c": {2020: [2, 2, 6], 2021: [4, 4, 10]},
-}
-REGIONS = ["110000", "120000", "130000"]
 
-FRAMEWORK_YAML = """
-id: toy
-name_en: Toy index
-name_zh: 玩具指数
-version: "0.1"
-description: a test fixture
-root:
-  id: idx
-  name_en: Toy index
-  name_zh: 玩具指数
-  children:
-    - id: d1
-      name_en: Dimension one
-      name_zh: 维度一
-      children:
-        - {id: i_a, name_en: A, name_zh: 甲, formula: a, unit: u, direction: 1, rationale: r, reference: ref}
-        - {id: i_b, name_en: B, name_zh: 乙, formula: b, unit: u, direction: -1, rationale: r, reference: ref}
-    - id: d2
-      name_en: Dimension two
-      name_zh: 维度二
-      children:
-        - {id: i_ca, name_en: C per A, name_zh: 丙比甲, formula: c / a, unit: u, direction: 1, rationale: r, reference: ref}
-"""
-
-
+# --- a hand-worked example (tests/frameworks_toy.py: three regions, two years, three variables) ----
 @pytest.fixture()
-def toy(tmp_path: Path) -> tuple[Panel, object]:
-    rows = [
-        {"region_code": r, "year": y, "variable": v, "value": float(vals[i])}
-        for v, by_year in FIXTURE.items()
-        for y, vals in by_year.items()
-        for i, r in enumerate(REGIONS)
-    ]
-    path = tmp_path / "toy.yaml"
-    path.write_text(FRAMEWORK_YAML, encoding="utf-8")
-    return Panel(pd.DataFrame(rows)), load_framework(path)
+def toy(tmp_path: Path) -> tuple[Panel, Framework]:
+    return toy_panel(), toy_framework(tmp_path)
 
 
-PLAIN = {"imputation": "none", "treatment": "none", "weighting": "equal", "regions": REGIONS, "years": [2020, 2021]}
+PLAIN = {**TOY_PLAIN, "years": [2020, 2021]}
 
 
 def test_hand_worked_index(toy) -> None:
@@ -186,9 +147,8 @@ def test_imputation_flags_every_filled_cell(toy) -> None:
 
 # --- the real panel ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def real_panel(data_dir: Path) -> Panel:
-    return Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                 pd.read_csv(data_dir / "panel" / "variables.csv"))
+def real_panel(panel: Panel) -> Panel:
+    return panel
 
 
 LEADERS = {"110000", "310000", "440000", "320000", "330000"}  # Beijing, Shanghai, Guangdong, Jiangsu, Zhejiang

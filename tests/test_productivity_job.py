@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from nqpf.productivity_job import write_productivity_linkage
+from nqpf.report.pages import RUN_PAGES, productivity_page
 from productivity_data import DATA, real_panel
 
 
@@ -22,7 +23,7 @@ def job(tmp_path_factory):
     p = real_panel()
     results = [build_index("nqpf-three-elements", p), build_index("hqd-four-channels", p)]
     out = tmp_path_factory.mktemp("job")
-    return write_productivity_linkage(results, p, out, threshold_boot=20, spatial_sim=300), out
+    return write_productivity_linkage(results, p, out, threshold_boot=20, spatial_sim=300, page=productivity_page), out
 
 
 def _read(out: Path, name: str) -> pd.DataFrame:
@@ -118,7 +119,8 @@ def test_run_job_writes_or_skips_with_a_note(tmp_path: Path) -> None:
     with Store(tmp_path / "s.duckdb") as st:
         st.import_files([DATA / "panel"], progress=False)
         fws = ["nqpf-three-elements@1.0", "hqd-four-channels@1.0"]
-        job = services.run_job(st, frameworks=fws, spec={"years": "2010:2019"}, out=tmp_path / "a", analyses=False)
+        job = services.run_job(st, frameworks=fws, spec={"years": "2010:2019"}, out=tmp_path / "a", analyses=False,
+                               pages=RUN_PAGES)
         assert job.productivity is not None and job.productivity.productivity is None
         assert any("fai_funds_in_place_growth" in n for n in job.productivity.notes)
         assert (tmp_path / "a" / "linkage" / "fe_coefficients.csv").is_file()
@@ -127,6 +129,6 @@ def test_run_job_writes_or_skips_with_a_note(tmp_path: Path) -> None:
         assert "fai_funds_in_place_growth" in page  # the skipped part is named on the page
         assert 'href="productivity/summary.html"' in (tmp_path / "a" / "index.html").read_text(encoding="utf-8")
         services.run_job(st, frameworks=fws, spec={"years": "2010:2019"}, out=tmp_path / "b", analyses=False,
-                         productivity=False)
+                         productivity=False, pages=RUN_PAGES)
     assert not (tmp_path / "b" / "productivity").exists() and not (tmp_path / "b" / "linkage").exists()
     assert "productivity/summary.html" not in (tmp_path / "b" / "index.html").read_text(encoding="utf-8")

@@ -15,9 +15,7 @@ from nqpf.runs import write_run
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
-    panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                  pd.read_csv(data_dir / "panel" / "variables.csv"))
+def run_dir(tmp_path_factory: pytest.TempPathFactory, panel: Panel) -> Path:
     out = tmp_path_factory.mktemp("run")
     write_run(build_index("nqpf-three-elements@1.0", panel), out, html=False)
     return out / "nqpf-three-elements"

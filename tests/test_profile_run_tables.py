@@ -32,10 +32,12 @@ HQD = "hqd-four-channels"
 def job(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, IndexResult], Panel]:
     from nqpf import services
     from nqpf.data.store import Store
+    from nqpf.report.pages import RUN_PAGES
 
     base = tmp_path_factory.mktemp("profile-run")
     with Store(base / "store.duckdb") as store:
-        out = services.run_job(store, frameworks=[NQPF, HQD], out=base / "run", data=data_dir, robustness=200, seed=1)
+        out = services.run_job(store, frameworks=[NQPF, HQD], out=base / "run", data=data_dir, robustness=200, seed=1,
+                               pages=RUN_PAGES)
         panel = store.panel()
     results = {r.framework.id: r for r in out.results}
     results[TEI] = services.build(TEI, panel)  # not in the run: fitted and read by the linkage tests

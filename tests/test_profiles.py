@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,12 +16,6 @@ from nqpf.profiles import ProfileError, find_peers, peer_gaps, priorities, profi
 from nqpf.profiles.narrative import fmt, narrate
 from nqpf.profiles.priorities import obstacle_degree
 from nqpf.profiles.profile import performance_group
-
-
-@pytest.fixture(scope="module")
-def panel(data_dir: Path) -> Panel:
-    return Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                 pd.read_csv(data_dir / "panel" / "variables.csv"))
 
 
 @pytest.fixture(scope="module")

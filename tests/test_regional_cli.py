@@ -17,9 +17,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
-    panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                  pd.read_csv(data_dir / "panel" / "variables.csv"))
+def run_dir(tmp_path_factory: pytest.TempPathFactory, panel: Panel) -> Path:
     out = tmp_path_factory.mktemp("run")
     for fid in ("nqpf-three-elements@1.0", "hqd-four-channels@1.0"):
         write_result(build_index(fid, panel), out, html=False)

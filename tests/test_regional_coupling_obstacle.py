@@ -8,19 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqpf.frameworks import load_framework
+from frameworks_toy import toy_index
 from nqpf.index.build import build_index
 from nqpf.panel import Panel
 from nqpf.regional import CouplingCoordination, ObstacleDegree, RegionalError
 from nqpf.regional.coupling import coordination_class, coupling_degree
 from nqpf.regional.obstacle import effective_weights
 from nqpf.regional.runs import load_run
-
-
-@pytest.fixture(scope="module")
-def panel(data_dir: Path) -> Panel:
-    return Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                 pd.read_csv(data_dir / "panel" / "variables.csv"))
 
 
 def test_corrected_coupling_by_hand() -> None:
@@ -64,42 +58,8 @@ def test_real_nqpf_hqd_coupling(panel: Panel) -> None:
         t.groupby("year")["d"].mean().iloc[-1] > t.groupby("year")["d"].mean().iloc[0])
 
 
-TOY = """
-id: toy
-name_en: Toy index
-name_zh: 玩具指数
-version: "0.1"
-description: a test fixture
-root:
-  id: idx
-  name_en: Toy index
-  name_zh: 玩具指数
-  children:
-    - id: d1
-      name_en: Dimension one
-      name_zh: 维度一
-      children:
-        - {id: i_a, name_en: A, name_zh: 甲, formula: a, unit: u, direction: 1, rationale: r, reference: ref}
-        - {id: i_b, name_en: B, name_zh: 乙, formula: b, unit: u, direction: -1, rationale: r, reference: ref}
-    - id: d2
-      name_en: Dimension two
-      name_zh: 维度二
-      children:
-        - {id: i_ca, name_en: C per A, name_zh: 丙比甲, formula: c / a, unit: u, direction: 1, rationale: r, reference: ref}
-"""
-
-
 def test_obstacle_by_hand(tmp_path: Path) -> None:
-    # Test fixture (not statistics), as in test_build: three regions, two years, three variables
-    vals = {"a": {2020: [1, 2, 3], 2021: [2, 4, 5]}, "b": {2020: [10, 20, 30], 2021: [10, 10, 40]},
-            "c": {2020: [2, 2, 6], 2021: [4, 4, 10]}}
-    regs = ["110000", "120000", "130000"]
-    rows = [{"region_code": r, "year": y, "variable": v, "value": float(x[i])}
-            for v, by in vals.items() for y, x in by.items() for i, r in enumerate(regs)]
-    (tmp_path / "toy.yaml").write_text(TOY, encoding="utf-8")
-    res = build_index(load_framework(tmp_path / "toy.yaml"), Panel(pd.DataFrame(rows)),
-                      {"imputation": "none", "treatment": "none", "weighting": "equal", "regions": regs,
-                       "years": [2020, 2021]})
+    res = toy_index(tmp_path)  # tests/frameworks_toy.py: three regions, two years, three variables
     w = effective_weights(res.weights, res.indicators)
     assert w.to_dict() == pytest.approx({"i_a": 0.25, "i_b": 0.25, "i_ca": 0.5})
     ob = ObstacleDegree(res)

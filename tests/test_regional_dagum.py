@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from nqpf.index.build import build_index
-from nqpf.panel import Panel
+from bundle import V1_FRAMEWORKS
 from nqpf.regional import DagumGini, RegionalError, dagum_decompose
 from nqpf.regions import REGISTRY
-
-FIDS = ["nqpf-three-elements@1.0", "nqpf-technology-economy-industry@1.0", "hqd-four-channels@1.0"]
-
-
-@pytest.fixture(scope="module")
-def results(data_dir: Path) -> dict:
-    panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                  pd.read_csv(data_dir / "panel" / "variables.csv"))
-    return {f: build_index(f, panel) for f in FIDS}
 
 
 def naive_dagum(groups: dict[str, np.ndarray]) -> dict:
@@ -63,8 +51,8 @@ def test_hand_worked_case() -> None:
     assert float(p.g_t) == pytest.approx(1 / 24)
 
 
-def test_matches_n2_loops_on_real_values(results) -> None:
-    res = results["nqpf-three-elements@1.0"]
+def test_matches_n2_loops_on_real_values(v1_results) -> None:
+    res = v1_results["nqpf-three-elements@1.0"]
     labels = np.array([REGISTRY.group_of(r, "nbs4").key for r in res.regions])
     for t in (0, len(res.years) - 1):
         groups = {k: res.index[t][labels == k] for k in ("east", "central", "west", "northeast")}
@@ -87,11 +75,11 @@ def test_batch_axis_equals_one_by_one() -> None:
         assert float(one.g_nb) == pytest.approx(batch.g_nb[i], abs=1e-14)
 
 
-@pytest.mark.parametrize("fid", FIDS)
-def test_real_terms_sum_and_between_dominates(results, fid: str) -> None:
-    d = DagumGini(results[fid], n_boot=99, seed=1)
+@pytest.mark.parametrize("fid", V1_FRAMEWORKS)
+def test_real_terms_sum_and_between_dominates(v1_results, fid: str) -> None:
+    d = DagumGini(v1_results[fid], n_boot=99, seed=1)
     o = d.overall
-    assert len(o) == len(results[fid].years)
+    assert len(o) == len(v1_results[fid].years)
     np.testing.assert_allclose(o["within"] + o["net_between"] + o["transvariation"], o["gini"], atol=1e-12, rtol=0)
     np.testing.assert_allclose(o[["within_share", "net_between_share", "transvariation_share"]].sum(axis=1), 100.0)
     # the real answer: net between-region inequality is the largest term in every year
@@ -105,8 +93,8 @@ def test_real_terms_sum_and_between_dominates(results, fid: str) -> None:
     assert ((d.between_groups["d"] >= 0) & (d.between_groups["d"] <= 1)).all()
 
 
-def test_groupings_and_errors(results) -> None:
-    res = results["nqpf-three-elements@1.0"]
+def test_groupings_and_errors(v1_results) -> None:
+    res = v1_results["nqpf-three-elements@1.0"]
     belt = DagumGini(res, "belt3", n_boot=0)
     assert set(belt.within_groups["group"]) == set(REGISTRY.groups("belt3"))
     assert belt.overall["gini_lo"].isna().all()
@@ -125,8 +113,8 @@ def test_groupings_and_errors(results) -> None:
         DagumGini(neg, n_boot=0)
 
 
-def test_missing_values_are_reported(results) -> None:
-    res = results["nqpf-three-elements@1.0"]
+def test_missing_values_are_reported(v1_results) -> None:
+    res = v1_results["nqpf-three-elements@1.0"]
     wide = pd.DataFrame(res.index, index=res.years, columns=res.regions)
     wide.iloc[0, 0] = np.nan
     d = DagumGini(wide, n_boot=0)

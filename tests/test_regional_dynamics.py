@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import mapclassify as mc
 import numpy as np
@@ -14,7 +13,7 @@ from giddy.markov import Markov as GiddyMarkov
 from giddy.markov import Spatial_Markov
 from giddy.mobility import markov_mobility
 
-from nqpf.index.build import build_index
+from bundle import V1_FRAMEWORKS
 from nqpf.panel import Panel
 from nqpf.regional import (
     BetaConvergence,
@@ -27,19 +26,6 @@ from nqpf.regional import (
 )
 from nqpf.regional.club import _hac_se, log_t_test
 from nqpf.regional.markov import steady_state
-
-FIDS = ["nqpf-three-elements@1.0", "nqpf-technology-economy-industry@1.0", "hqd-four-channels@1.0"]
-
-
-@pytest.fixture(scope="module")
-def panel(data_dir: Path) -> Panel:
-    return Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                 pd.read_csv(data_dir / "panel" / "variables.csv"))
-
-
-@pytest.fixture(scope="module")
-def results(panel: Panel) -> dict:
-    return {f: build_index(f, panel) for f in FIDS}
 
 
 def test_steady_state_and_mobility_by_hand() -> None:
@@ -55,8 +41,8 @@ def test_steady_state_and_mobility_by_hand() -> None:
     assert m.mobility == pytest.approx((2 - (1 / 3 + 1)) / 1)
 
 
-def test_markov_against_giddy(results) -> None:
-    res = results["nqpf-technology-economy-industry@1.0"]
+def test_markov_against_giddy(v1_results) -> None:
+    res = v1_results["nqpf-technology-economy-industry@1.0"]
     m = Markov(res, k=5)
     y = res.index.T
     q = mc.Quantiles(y.ravel(), k=5).yb.reshape(y.shape)
@@ -73,8 +59,8 @@ def test_markov_against_giddy(results) -> None:
     assert np.triu(m.transitions, 1).sum() > 5 * np.tril(m.transitions, -1).sum()
 
 
-def test_spatial_markov_against_giddy(results) -> None:
-    res = results["nqpf-three-elements@1.0"]
+def test_spatial_markov_against_giddy(v1_results) -> None:
+    res = v1_results["nqpf-three-elements@1.0"]
     w = SpatialWeights.queen(res.regions)
     s = SpatialMarkov(res, k=4, weights=w)
     with warnings.catch_warnings():
@@ -91,9 +77,9 @@ def test_spatial_markov_against_giddy(results) -> None:
         SpatialMarkov(gap)
 
 
-@pytest.mark.parametrize("fid", FIDS)
-def test_real_sigma_and_beta_convergence(results, fid: str) -> None:
-    res = results[fid]
+@pytest.mark.parametrize("fid", V1_FRAMEWORKS)
+def test_real_sigma_and_beta_convergence(v1_results, fid: str) -> None:
+    res = v1_results[fid]
     s = SigmaConvergence(res)
     sd = np.std(np.log(res.index), axis=1)
     np.testing.assert_allclose(s.table["sd_log"], sd, atol=1e-14)
@@ -104,9 +90,9 @@ def test_real_sigma_and_beta_convergence(results, fid: str) -> None:
     assert 2 < b.half_life < 8
 
 
-def test_beta_against_hand_lsdv(results) -> None:
+def test_beta_against_hand_lsdv(v1_results) -> None:
     """linearmodels' two-way within estimate = OLS with region and year dummies; clustered SE by hand."""
-    res = results["hqd-four-channels@1.0"]
+    res = v1_results["hqd-four-channels@1.0"]
     b = BetaConvergence(res)
     lv = np.log(res.index)
     g, x = (lv[1:] - lv[:-1]).T.ravel(), lv[:-1].T.ravel()
@@ -124,8 +110,8 @@ def test_beta_against_hand_lsdv(results) -> None:
     assert b.nobs == n
 
 
-def test_conditional_beta_and_errors(results, panel: Panel) -> None:
-    res = results["nqpf-three-elements@1.0"]
+def test_conditional_beta_and_errors(v1_results, panel: Panel) -> None:
+    res = v1_results["nqpf-three-elements@1.0"]
     cond = BetaConvergence(res, controls={"urbanisation": panel.to_wide("urbanization_rate")})
     assert cond.kind == "conditional" and "urbanisation" in cond.params.index
     assert cond.beta < 0
@@ -162,12 +148,12 @@ def test_clubs_on_a_labelled_fixture() -> None:
     assert tstat > -1.65
 
 
-@pytest.mark.parametrize("fid", FIDS)
-def test_real_clubs(results, fid: str) -> None:
-    c = ClubConvergence(results[fid])
+@pytest.mark.parametrize("fid", V1_FRAMEWORKS)
+def test_real_clubs(v1_results, fid: str) -> None:
+    c = ClubConvergence(v1_results[fid])
     assert any("levels, not logs" in n for n in c.notes) and any("Hodrick-Prescott" in n for n in c.notes)
     members = [r for club in c.clubs for r in club] + c.divergent
-    assert sorted(members) == sorted(results[fid].regions)
+    assert sorted(members) == sorted(v1_results[fid].regions)
     assert len(c.clubs) >= 2
     assert (c.club_tests.loc[c.club_tests["size"] > 1, "t"] > -1.65).all()
     club_of = c.table.set_index("region_code")["club"]

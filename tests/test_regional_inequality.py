@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,12 +16,6 @@ from nqpf.regional import Inequality, KernelDensity, RegionalError
 from nqpf.regional.density import bandwidth, gaussian_kde
 from nqpf.regional.theil import theil_l, theil_t
 from nqpf.regions import REGISTRY
-
-
-@pytest.fixture(scope="module")
-def panel(data_dir: Path) -> Panel:
-    return Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                 pd.read_csv(data_dir / "panel" / "variables.csv"))
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import esda
 import numpy as np
-import pandas as pd
 import pytest
 
-from nqpf.index.build import build_index
-from nqpf.panel import Panel
+from bundle import V1_FRAMEWORKS
 from nqpf.regional import (
     GetisOrdGStar,
     GlobalAutocorrelation,
@@ -20,15 +17,6 @@ from nqpf.regional import (
     SpatialWeights,
 )
 from nqpf.regional.spatial import geary_c, moran_i, permutation_p
-
-FIDS = ["nqpf-three-elements@1.0", "nqpf-technology-economy-industry@1.0", "hqd-four-channels@1.0"]
-
-
-@pytest.fixture(scope="module")
-def results(data_dir: Path) -> dict:
-    panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                  pd.read_csv(data_dir / "panel" / "variables.csv"))
-    return {f: build_index(f, panel) for f in FIDS}
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +89,8 @@ def test_hand_worked_moran_geary() -> None:
 
 
 @pytest.mark.parametrize("kind", ["queen", "knn"])
-def test_global_against_esda(results, kind: str) -> None:
-    res = results["nqpf-three-elements@1.0"]
+def test_global_against_esda(v1_results, kind: str) -> None:
+    res = v1_results["nqpf-three-elements@1.0"]
     w = SpatialWeights.make(kind, res.regions)
     g = GlobalAutocorrelation(res, w, permutations=9999, seed=2)
     lw = w.to_libpysal("r")
@@ -137,8 +125,8 @@ def naive_lisa_p(y: np.ndarray, w: np.ndarray, permutations: int) -> np.ndarray:
     return p
 
 
-def test_lisa_and_gstar_against_esda(results, queen: SpatialWeights) -> None:
-    res = results["nqpf-three-elements@1.0"]
+def test_lisa_and_gstar_against_esda(v1_results, queen: SpatialWeights) -> None:
+    res = v1_results["nqpf-three-elements@1.0"]
     year = res.years[-1]
     lisa = LocalMoran(res, queen, permutations=9999, years=[year], seed=4)
     y = res.index[-1]
@@ -165,8 +153,8 @@ def test_lisa_and_gstar_against_esda(results, queen: SpatialWeights) -> None:
     assert spot["110000"].startswith("hot") and spot["650000"].startswith("cold")
 
 
-def test_islands_never_give_silent_nan(results) -> None:
-    res = results["hqd-four-channels@1.0"]
+def test_islands_never_give_silent_nan(v1_results) -> None:
+    res = v1_results["hqd-four-channels@1.0"]
     linked = LocalMoran(res, permutations=199)
     assert linked.table[["local_i", "p_sim"]].notna().all().all()
     assert any("460000 linked to 440000" in n for n in linked.notes)
@@ -179,11 +167,11 @@ def test_islands_never_give_silent_nan(results) -> None:
     assert g.table["moran_i"].notna().all()
 
 
-@pytest.mark.parametrize("fid", FIDS)
-def test_real_positive_spatial_autocorrelation(results, fid: str) -> None:
-    g = GlobalAutocorrelation(results[fid], permutations=999, seed=0)
+@pytest.mark.parametrize("fid", V1_FRAMEWORKS)
+def test_real_positive_spatial_autocorrelation(v1_results, fid: str) -> None:
+    g = GlobalAutocorrelation(v1_results[fid], permutations=999, seed=0)
     t = g.table
-    assert len(t) == len(results[fid].years)
+    assert len(t) == len(v1_results[fid].years)
     assert ((t["moran_i"] > 0.2) & (t["p_sim"] < 0.05) & (t["p_norm"] < 0.05)).all(), t
     assert (t["geary_c"] < 1).all()
     assert "Moran's I" in g.summary

@@ -28,11 +28,13 @@ HQD = "hqd-four-channels"
 def run_dir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from nqpf import services
     from nqpf.data.store import Store
+    from nqpf.report.pages import RUN_PAGES
 
     base = tmp_path_factory.mktemp("reporttables")
     store = Store(base / "store.duckdb")
     # the job writes the linkage regressions itself: linkage/fe_coefficients.csv
-    services.run_job(store, frameworks=[FW, HQD], out=base / "run", data=data_dir, robustness=20)
+    services.run_job(store, frameworks=[FW, HQD], out=base / "run", data=data_dir, robustness=20,
+                     pages=RUN_PAGES)
     return base / "run"
 
 

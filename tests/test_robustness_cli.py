@@ -16,9 +16,7 @@ from nqpf.robustness import UncertaintySpec, run_robustness, sobol
 
 
 @pytest.fixture(scope="module")
-def nominal(data_dir: Path):  # type: ignore[no-untyped-def]
-    panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                  pd.read_csv(data_dir / "panel" / "variables.csv"))
+def nominal(panel: Panel):  # type: ignore[no-untyped-def]
     return build_index("hqd-four-channels@1.0", panel)
 
 

@@ -18,9 +18,7 @@ FW = "nqpf-three-elements@1.0"
 
 
 @pytest.fixture(scope="module")
-def nominal(data_dir: Path):  # type: ignore[no-untyped-def]
-    panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                  pd.read_csv(data_dir / "panel" / "variables.csv"))
+def nominal(panel: Panel):  # type: ignore[no-untyped-def]
     return build_index(FW, panel)
 
 

@@ -5,51 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from nqpf.frameworks import load_framework
+from frameworks_toy import SCENARIO_TOY, SCENARIO_VALUES, toy_index
 from nqpf.index.build import build_index
 from nqpf.index.result import IndexResult
 from nqpf.panel import Panel
 from nqpf.profiles.scenario import ScenarioInputError, implied_change, read_scenario, run_scenario
 
-# --- a hand-worked scenario (a test fixture, not statistics) -------------------------------------
-TOY = """
-id: toy
-name_en: Toy index
-name_zh: 玩具指数
-version: "0.1"
-description: a test fixture
-root:
-  id: idx
-  name_en: Toy index
-  name_zh: 玩具指数
-  children:
-    - id: d1
-      name_en: One
-      name_zh: 一
-      children:
-        - {id: i_a, name_en: A, name_zh: 甲, formula: a, unit: "%", direction: 1, rationale: r, reference: ref}
-        - {id: i_b, name_en: B, name_zh: 乙, formula: b, unit: u, direction: -1, rationale: r, reference: ref}
-    - id: d2
-      name_en: Two
-      name_zh: 二
-      children:
-        - {id: i_c, name_en: C, name_zh: 丙, formula: c, unit: u, direction: 1, rationale: r, reference: ref}
-"""
-REGIONS = ["110000", "120000", "130000"]
-VALUES = {"a": [10, 20, 50], "b": [1, 2, 3], "c": [0, 5, 10]}
 
-
+# --- a hand-worked scenario (tests/frameworks_toy.py: three regions, one year, three variables) ---
 @pytest.fixture()
 def toy(tmp_path: Path) -> IndexResult:
-    rows = [{"region_code": r, "year": 2020, "variable": v, "value": float(x[i])}
-            for v, x in VALUES.items() for i, r in enumerate(REGIONS)]
-    (tmp_path / "toy.yaml").write_text(TOY, encoding="utf-8")
-    fw = load_framework(tmp_path / "toy.yaml")
-    return build_index(fw, Panel(pd.DataFrame(rows)), {"imputation": "none", "treatment": "none",
-                                                          "weighting": "equal", "regions": REGIONS, "years": [2020]})
+    return toy_index(tmp_path, SCENARIO_TOY, SCENARIO_VALUES)
 
 
 def test_hand_worked_scenario(toy: IndexResult) -> None:
@@ -79,9 +47,7 @@ def test_relative_and_cost_direction(toy: IndexResult) -> None:
 
 # --- the real panel -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def res(data_dir: Path) -> IndexResult:
-    panel = Panel(pd.read_csv(data_dir / "panel" / "provinces.csv", dtype={"region_code": str}),
-                  pd.read_csv(data_dir / "panel" / "variables.csv"))
+def res(panel: Panel) -> IndexResult:
     return build_index("nqpf-three-elements@1.0", panel)
 
 

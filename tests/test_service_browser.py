@@ -16,11 +16,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
-from service_support import ARTIFACTS, FRAMEWORK, live_server, service_run
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+from service_support import ARTIFACTS, CHROMIUM, FRAMEWORK, chromium, live_server, service_run
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
 
@@ -36,12 +32,8 @@ def base_url(data_dir: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Recorder:

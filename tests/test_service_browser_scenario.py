@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from service_support import FRAMEWORK, linked_run, live_server, service_run
-from test_service_browser import ARGS, CHROMIUM, _page, _ready, _shot
+from service_support import CHROMIUM, FRAMEWORK, chromium, linked_run, live_server, service_run
+from test_service_browser import _page, _ready, _shot
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
 
@@ -32,12 +32,8 @@ def urls(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def test_scenario_page(browser: Any, urls: dict[str, str]) -> None:

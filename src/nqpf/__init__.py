@@ -27,7 +27,7 @@ _LAZY = {
     "Region": "nqpf.regions",
     "RegionRegistry": "nqpf.regions",
     "load_run": "nqpf.runs",
-    "write_run": "nqpf.runs",
+    "write_run": "nqpf.report.pages",  # the run folder with its summary page (nqpf.runs.write_run: tables)
     "Store": "nqpf.data.store",
     "build_index": "nqpf.index.build",
     "CompositeIndex": "nqpf.index.build",

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -95,16 +95,31 @@ def run_meta(result: IndexResult) -> dict[str, Any]:
     }
 
 
-def write_run(result: IndexResult, outdir: str | Path, *, html: bool = True,
-              extra_sections: list[tuple[str, str, str, str]] | None = None) -> dict[str, Path]:
+class SummaryPage(Protocol):
+    """Writes a result's summary page at ``path`` and returns it: the front end's part
+    (:func:`nqpf.report.pages.summary_page`)."""
+
+    def __call__(self, path: Path, result: IndexResult, meta: dict[str, Any],
+                 extra_sections: list[tuple[str, str, str, str]] | None) -> Path: ...
+
+
+def write_run(result: IndexResult, outdir: str | Path, *, html: bool | None = None,
+              extra_sections: list[tuple[str, str, str, str]] | None = None,
+              summary_page: SummaryPage | None = None) -> dict[str, Path]:
     """Write one result into ``outdir/<framework id>/`` and return the paths written.
 
     Tables: ``scores.csv``/``scores.parquet`` (tidy), ``weights.csv`` (with effective weights),
     ``imputed.csv`` (value in the indicator's unit, method, years filled from), ``missing.csv``,
     ``real_share.csv``, ``treatment.csv``, ``screened_out.csv``, ``ahp_consistency.csv``,
     ``coherence_*.csv``; ``spec.json`` (spec and hashes, for people), ``run.json``,
-    ``stages.npz`` and ``panel.parquet`` (for :func:`load_run`), ``summary.html``.
+    ``stages.npz`` and ``panel.parquet`` (for :func:`load_run`); ``summary.html`` by
+    ``summary_page``, the front end's page writer (``nqpf.write_run`` and ``nqpf run`` pass
+    :func:`nqpf.report.pages.summary_page`). ``html``: ``None`` writes the page when a writer is
+    given, ``False`` never; ``True`` without a writer is an error.
     """
+    if html and summary_page is None:
+        raise RunError("html=True needs the page writer: pass summary_page=nqpf.report.pages.summary_page "
+                       "(or call nqpf.write_run, which does), or html=False for the tables alone")
     folder = Path(outdir) / result.framework.id
     if folder.exists() and not folder.is_dir():
         raise RunError(f"{folder} exists and is not a folder; choose another --out")
@@ -134,12 +149,8 @@ def write_run(result: IndexResult, outdir: str | Path, *, html: bool = True,
     paths["spec"] = folder / "spec.json"
     paths["spec"].write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     paths.update(_write_state(result, folder))
-    if html:
-        from nqpf.report.html import write_summary
-        from nqpf.views import summary_view
-
-        paths["html"] = write_summary(folder / "summary.html", summary_view(result), meta=meta,
-                                      extra_sections=extra_sections)
+    if summary_page is not None and html is not False:
+        paths["html"] = summary_page(folder / "summary.html", result, meta, extra_sections)
     return paths
 
 

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nqpf.errors import NqpfError
 
@@ -28,11 +28,18 @@ if TYPE_CHECKING:
     from nqpf.data.store import Store
     from nqpf.index.result import IndexResult
     from nqpf.panel import Panel
+    from nqpf.productivity_job import ProductivityPage
     from nqpf.regional.tables import RegionalAnalyses
+    from nqpf.runs import SummaryPage
 
 #: folders of the real-data bundle imported by default, oldest vintage first: where the extension
 #: revises a value (CEADs CO2, rounding of incomes), the later folder's value is the newer vintage
 DEFAULT_DATA_FOLDERS = ("panel", "raw", "extension")
+
+
+#: how a chart of a summary section is embedded: a div, Plotly's script loaded once by the page
+_DIV: dict[str, Any] = {"include_plotlyjs": False, "full_html": False,
+                        "config": {"displaylogo": False, "responsive": True}}
 
 
 class ServiceError(NqpfError):
@@ -120,11 +127,10 @@ def robustness_sections(result: IndexResult, folder: Path, draws: int, seed: int
     sob = pd.read_csv(paths["sobol"])
     rank_fig = charts.rank_uncertainty_figure(ranks, node=result.framework.root.id, year=result.years[-1])
     sobol_fig = charts.sobol_figure(sob, title="Sobol sensitivity / Sobol 敏感性")
-    div = {"include_plotlyjs": False, "full_html": False, "config": {"displaylogo": False, "responsive": True}}
     note = (f"<p class='sub'>{draws} Monte Carlo draws over the construction choices (seed {seed}); median rank "
             f"with the 5-95% interval; tables in robustness/. / {draws} 次蒙特卡洛抽样，中位排名及 5%-95% 区间。</p>")
-    return [("robustness", "Rank uncertainty", "排名不确定性", note + rank_fig.to_html(div_id="nqpf-rank-uncertainty", **div)),
-            ("sobol", "Sensitivity to each choice", "各项选择的敏感性", sobol_fig.to_html(div_id="nqpf-sobol", **div))]
+    return [("robustness", "Rank uncertainty", "排名不确定性", note + rank_fig.to_html(div_id="nqpf-rank-uncertainty", **_DIV)),
+            ("sobol", "Sensitivity to each choice", "各项选择的敏感性", sobol_fig.to_html(div_id="nqpf-sobol", **_DIV))]
 
 
 def regional_sections(result: IndexResult, analyses: RegionalAnalyses | None = None) -> list[tuple[str, str, str, str]]:
@@ -135,7 +141,6 @@ def regional_sections(result: IndexResult, analyses: RegionalAnalyses | None = N
     from nqpf.regional.tables import regional_analyses
 
     ra = analyses if analyses is not None else regional_analyses(result)
-    div = {"include_plotlyjs": False, "full_html": False, "config": {"displaylogo": False, "responsive": True}}
     out: list[tuple[str, str, str, str]] = []
 
     def add(sid: str, en: str, zh: str, name: str, draw: Callable[[Any], Any], note: str) -> None:
@@ -144,7 +149,7 @@ def regional_sections(result: IndexResult, analyses: RegionalAnalyses | None = N
             out.append((sid, en, zh, f"<p class='sub'>{_escape(ra.errors.get(name, 'not computed'))}</p>"))
             return
         fig = draw(fitted)
-        out.append((sid, en, zh, f"<p class='sub'>{note}</p>" + fig.to_html(div_id=f"nqpf-{sid}", **div)))
+        out.append((sid, en, zh, f"<p class='sub'>{note}</p>" + fig.to_html(div_id=f"nqpf-{sid}", **_DIV)))
 
     add("dagum", "Where the inequality sits (Dagum Gini)", "差距来源（Dagum 基尼系数分解）", "dagum",
         charts.dagum_contributions,
@@ -179,8 +184,7 @@ def coupling_sections(result: IndexResult, other: IndexResult,
     except NqpfError as e:
         return [("coupling", "Coupling with high-quality development", "与高质量发展的耦合协调",
                  f"<p class='sub'>{_escape(str(e))}</p>")]
-    div = fig.to_html(div_id="nqpf-coupling", include_plotlyjs=False, full_html=False,
-                      config={"displaylogo": False, "responsive": True})
+    div = fig.to_html(div_id="nqpf-coupling", **_DIV)
     note = ("Coupling coordination degree D of this index with the high-quality development index, corrected "
             "form (Wang Shujia et al. 2021), latest common year. / 与高质量发展指数的耦合协调度（修正公式）。")
     return [("coupling", "Coupling with high-quality development", "与高质量发展的耦合协调",
@@ -193,22 +197,47 @@ def _escape(text: str) -> str:
     return html.escape(text)
 
 
+class IndexPage(Protocol):
+    """Writes the run's landing page (``index.html``) and returns it: the front end's part
+    (``nqpf.report.index_page.write_index_page``)."""
+
+    def __call__(self, path: str | Path, entries: Sequence[dict[str, Any]], *, meta: dict[str, Any] | None = None,
+                 links: Sequence[tuple[str, str, str]] = ()) -> Path: ...
+
+
+@dataclass(frozen=True)
+class RunPages:
+    """The page writers a front end hands :func:`run_job` (``nqpf.report.pages.RUN_PAGES``): the
+    services compute and write tables, the front end draws the pages."""
+
+    summary: SummaryPage
+    productivity: ProductivityPage
+    index: IndexPage
+
+
 def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapping[str, Any] | None = None,
-            out: str | Path = "nqpf-output", html: bool = True, data: str | Path | None = None,
+            out: str | Path = "nqpf-output", html: bool | None = None, data: str | Path | None = None,
             robustness: int = 0, seed: int = 0, analyses: bool = True, regions_table: str | Path | None = None,
             productivity: bool = True,
             log: Callable[[str], None] | None = None,
             on_result: Callable[[IndexResult, dict[str, Path]], None] | None = None,
-            on_step: Callable[[str], None] | None = None) -> JobOutput:
+            on_step: Callable[[str], None] | None = None, pages: RunPages | None = None) -> JobOutput:
     """The main job: import if the store is empty, build each framework, write run folders
     (with ``analyses``, the summary shows the regional analyses; with ``robustness`` > 0, also the rank
     uncertainty and Sobol analysis of each index; with ``productivity``, the job-level productivity and
-    linkage tables in ``out/productivity`` and ``out/linkage`` and their summary page, progress to ``on_step``)."""
+    linkage tables in ``out/productivity`` and ``out/linkage`` and their summary page, progress to ``on_step``).
+
+    ``pages``: the front end's page writers (``nqpf.report.pages.RUN_PAGES``, what ``nqpf run`` and
+    ``nqpf serve`` pass); with them ``index.html`` is written and, unless ``html`` is ``False``,
+    every summary page. Without them the job writes tables only; ``html=True`` then is an error."""
     from nqpf.frameworks import list_frameworks
     from nqpf.regional.tables import regional_analyses
-    from nqpf.report.index_page import write_index_page
     from nqpf.runs import write_run
 
+    if html and pages is None:
+        raise ServiceError("html=True needs the front end's page writers: pass pages=nqpf.report.pages.RUN_PAGES "
+                           "(as nqpf run does), or html=False for the tables alone")
+    html = pages is not None and html is not False
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ServiceError(f"--out {out} is a file; give a folder to write the run into")
@@ -250,7 +279,8 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
             from nqpf.profiles.run_tables import write_profile_tables
 
             sections += write_profile_tables(result, out, panel, hqd=hqd, data=data, seed=seed, log=log)
-        paths = write_run(result, out, html=html, extra_sections=sections)
+        paths = write_run(result, out, html=html, extra_sections=sections,
+                          summary_page=pages.summary if pages is not None else None)
         if regional is not None:
             paths.update(regional.write(out / result.framework.id))  # regional/*.csv beside the summary
         job.results.append(result)
@@ -267,9 +297,11 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     if productivity:
         from nqpf.productivity_job import write_productivity_linkage
 
-        job.productivity = write_productivity_linkage(job.results, panel, out, html=html, log=on_step)
+        job.productivity = write_productivity_linkage(job.results, panel, out, html=html, log=on_step,
+                                                      page=pages.productivity if pages is not None else None)
     links = [job.productivity.link] if job.productivity is not None and job.productivity.link else []
-    job.index_page = write_index_page(out / "index.html", entries, meta={"store": store.path}, links=links)
+    if pages is not None:
+        job.index_page = pages.index(out / "index.html", entries, meta={"store": store.path}, links=links)
     return job
 
 

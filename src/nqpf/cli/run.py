@@ -37,6 +37,7 @@ def run(
     """Build the shipped indices on the stored panel and write scores, weights, coherence and HTML."""
     from nqpf import services
     from nqpf.data.store import Store
+    from nqpf.report.pages import RUN_PAGES
     from nqpf.years import parse_years
 
     t0 = time.perf_counter()
@@ -61,7 +62,7 @@ def run(
             job = services.run_job(
                 st, frameworks=framework, spec=spec, out=out, html=html, data=data, robustness=robustness, seed=seed, analyses=analyses, regions_table=regions,
                 log=lambda text: console.print(f"[bold]Importing / 导入[/] {_esc(text)}"),
-                on_result=_print_result, productivity=productivity,
+                on_result=_print_result, productivity=productivity, pages=RUN_PAGES,
                 on_step=lambda text: console.print(f"[bold]·[/] {_esc(text)}"),
             )
             if job.import_report:

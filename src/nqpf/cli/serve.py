@@ -30,6 +30,7 @@ def first_build(run_dir: Path, store: Path | None, data: Path | None, frameworks
 
     from nqpf import services
     from nqpf.data.store import Store
+    from nqpf.report.pages import RUN_PAGES
 
     console.print(f"[bold]No run in {escape(str(run_dir))}: running the main job first (nqpf run --out "
                   f"{escape(str(run_dir))}) / 尚无运行结果，先运行主任务[/]", soft_wrap=True)
@@ -46,7 +47,8 @@ def first_build(run_dir: Path, store: Path | None, data: Path | None, frameworks
             bar.console.print(f"  built / 已构建 {escape(str(fid))} -> {escape(str(paths['scores_csv'].parent))}")
             bar.update(task, description="building / 构建")
 
-        services.run_job(st, frameworks=frameworks or None, out=run_dir, data=data, log=log, on_result=done)
+        services.run_job(st, frameworks=frameworks or None, out=run_dir, data=data, log=log, on_result=done,
+                         pages=RUN_PAGES)
         path = st.path
     console.print(f"[green]built in {time.perf_counter() - t0:.1f}s / 构建完成[/]")
     return Path(path)

@@ -29,7 +29,7 @@ from nqpf.index.plan import Tree
 from nqpf.index.steps import _unit_range, node_weights
 
 if TYPE_CHECKING:
-    from nqpf.index.result import IndexResult
+    from nqpf.index.construction import Construction
 
 #: weighting methods refitted per variant when the data under a node change
 _DATA_DRIVEN = ("entropy", "critic", "pca", "combined")
@@ -49,7 +49,7 @@ def _variants(exclude: np.ndarray | None, weights: Mapping[str, np.ndarray] | No
 
 
 def evaluate_variants(
-    result: IndexResult,
+    result: Construction,
     *,
     exclude: np.ndarray | None = None,
     weights: Mapping[str, np.ndarray] | None = None,
@@ -100,7 +100,7 @@ def evaluate_variants(
     return {n: np.concatenate(v, axis=0) for n, v in out.items()}
 
 
-def _evaluate(result: IndexResult, tree: Tree, names: list[str], excl: np.ndarray,
+def _evaluate(result: Construction, tree: Tree, names: list[str], excl: np.ndarray,
               weights: Mapping[str, np.ndarray], factors: Mapping[str, np.ndarray],
               want: Sequence[str]) -> dict[str, np.ndarray]:
     v = excl.shape[0]

@@ -11,33 +11,18 @@ Arrays are ``years x regions x indicators`` (T, R, K); every step is vectorised 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from nqpf.frameworks import Framework, load_framework
-from nqpf.index.plan import STEP_NAMES, Tree, first_changed_step
 from nqpf.index.result import TIDY_COLUMNS, IndexResult
-from nqpf.index.spec import SpecError, make_spec
-from nqpf.index.steps import STEPS, Context, IndexBuildError, data_hash, positive_rescale
+from nqpf.index.runner import run_plan
+from nqpf.index.spec import make_spec
+from nqpf.index.steps import IndexBuildError, data_hash
 from nqpf.panel import Panel
 from nqpf.regions import REGISTRY, RegionRegistry
 
 __all__ = ["TIDY_COLUMNS", "CompositeIndex", "IndexBuildError", "IndexResult", "build_index", "data_hash", "rebuild"]
-
-
-def _run(ctx: Context, start: int = 0) -> None:
-    for step in STEPS[start:]:
-        ctx.stages[step.name] = step.run(ctx)
-
-
-def _prepare(fw: Framework, sp: dict[str, Any]) -> tuple[Tree, list[str]]:
-    tree = Tree.of(fw)
-    notes = []
-    note = positive_rescale(sp, tree)
-    if note:
-        notes.append(note)
-    return tree, notes
 
 
 def build_index(framework: Framework | str, panel: Panel, spec: Mapping[str, Any] | None = None, *,
@@ -59,32 +44,15 @@ def build_index(framework: Framework | str, panel: Panel, spec: Mapping[str, Any
     fw = load_framework(framework) if isinstance(framework, str) else framework
     sp = make_spec(spec, **changes)
     fw.validate(panel.variables)
-    tree, notes = _prepare(fw, sp)
-    ctx = Context(fw, tree, sp, panel, registry or REGISTRY, notes=notes)
-    _run(ctx)
-    return IndexResult(framework=fw, spec=sp, panel=panel, registry=ctx.registry, stages=ctx.stages, notes=ctx.notes)
+    return IndexResult.of(run_plan(fw, sp, panel, registry or REGISTRY))
 
 
 def rebuild(result: IndexResult, spec: Mapping[str, Any] | None = None, *, from_step: str | None = None,
             **changes: Any) -> IndexResult:
     """``result`` rebuilt with the spec changed, reusing the stages before the first one whose
-    resolved settings differ (or before ``from_step``). Equal to a full build with the new spec."""
-    fw = result.framework
-    base = copy.deepcopy(result.spec if spec is None else spec)
-    sp = make_spec(base, **changes)
-    tree, notes = _prepare(fw, sp)
-    if from_step is not None and from_step not in STEP_NAMES:
-        raise SpecError(f"unknown step {from_step!r}; one of {', '.join(STEP_NAMES)}")
-    changed = first_changed_step(tree, result.spec, sp)
-    starts = [STEP_NAMES.index(s) for s in (changed, from_step) if s is not None]
-    start = min(starts) if starts else len(STEP_NAMES)
-    ctx = Context(fw, tree, sp, result.panel, result.registry, notes=notes)
-    ctx.stages = {name: result.stages[name] for name in STEP_NAMES[:start]}
-    for name in STEP_NAMES[:start]:  # notes of reused steps are kept; re-run steps make theirs again
-        ctx.notes.extend(ctx.stages[name].notes)
-    _run(ctx, start)
-    return IndexResult(framework=fw, spec=sp, panel=result.panel, registry=result.registry, stages=ctx.stages,
-                       notes=ctx.notes)
+    resolved settings differ (or before ``from_step``). Equal to a full build with the new spec
+    (:func:`nqpf.index.runner.restart`; the same as ``result.regenerate``)."""
+    return result.regenerate(spec, from_step=from_step, **changes)
 
 
 class CompositeIndex:

@@ -28,7 +28,7 @@ from nqpf.index.steps import _group_labels, aggregate_tree, normalise_with, rank
 from nqpf.panel import Panel
 
 if TYPE_CHECKING:
-    from nqpf.index.result import IndexResult
+    from nqpf.index.construction import Construction
 
 OUT_OF_RANGE = ("clip", "extrapolate")
 
@@ -71,7 +71,7 @@ class ScoredScenario:
                   for n, s in self.scores.items()]
         return pd.concat(frames, ignore_index=True)
 
-    def change(self, base: IndexResult, node: str | None = None) -> pd.DataFrame:
+    def change(self, base: Construction, node: str | None = None) -> pd.DataFrame:
         """Score and rank changes against ``base`` for the years and regions both have."""
         node = node or self.root
         rows = []
@@ -116,7 +116,7 @@ def apply_changes(panel: Panel, changes: pd.DataFrame) -> Panel:
     return Panel(merged[obs.columns.intersection(merged.columns)], panel.catalog)
 
 
-def score(result: IndexResult, data: Panel | pd.DataFrame, *, out_of_range: str = "clip",
+def score(result: Construction, data: Panel | pd.DataFrame, *, out_of_range: str = "clip",
           years: Sequence[int] | None = None, regions: Sequence[str] | None = None) -> ScoredScenario:
     """Evaluate ``result``'s framework on new or changed data and score it on the frozen scale.
 
@@ -138,7 +138,7 @@ def score(result: IndexResult, data: Panel | pd.DataFrame, *, out_of_range: str 
     return score_indicators(result, cube.values[:, :, pos], years=yrs, regions=regs, out_of_range=out_of_range)
 
 
-def score_indicators(result: IndexResult, values: np.ndarray, *, years: Sequence[int] | None = None,
+def score_indicators(result: Construction, values: np.ndarray, *, years: Sequence[int] | None = None,
                      regions: Sequence[str] | None = None, out_of_range: str = "clip") -> ScoredScenario:
     """Score indicator values ``(T, R, K)`` (in the indicators' units, K = ``result.indicators``)
     with the result's fitted imputation settings, treatment, normalisation, weights and ideals."""

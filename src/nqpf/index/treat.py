@@ -50,18 +50,23 @@ def _colmean(a: np.ndarray) -> np.ndarray:
         return np.asarray(np.nanmean(a, axis=0))
 
 
+def _moments(x: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column of ``x``: the count of values, and the 2nd and ``p``-th central moments (divided by n)."""
+    a = np.asarray(x, dtype=float)
+    n = np.sum(~np.isnan(a), axis=0).astype(float)
+    d = a - _colmean(a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return n, np.nansum(d**2, axis=0) / n, np.nansum(d**p, axis=0) / n
+
+
 def skewness(x: np.ndarray) -> np.ndarray:
     """Sample skewness G1 of each column of ``(N, K)`` (NaN skipped; NaN if n < 3 or sd = 0).
 
     e1071 ``skewness(type = 2)`` as used by COINr ``skew()``; equals
     ``scipy.stats.skew(x, bias=False, nan_policy="omit")``.
     """
-    a = np.asarray(x, dtype=float)
-    n = np.sum(~np.isnan(a), axis=0).astype(float)
-    d = a - _colmean(a)
+    n, m2, m3 = _moments(x, 3)
     with np.errstate(invalid="ignore", divide="ignore"):
-        m2 = np.nansum(d**2, axis=0) / n
-        m3 = np.nansum(d**3, axis=0) / n
         g1 = m3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
     return np.where((n >= 3) & (m2 > 0), g1, np.nan)
 
@@ -72,12 +77,8 @@ def kurtosis(x: np.ndarray) -> np.ndarray:
     e1071 ``kurtosis(type = 2)`` as used by COINr ``kurt()``; equals
     ``scipy.stats.kurtosis(x, fisher=True, bias=False, nan_policy="omit")``.
     """
-    a = np.asarray(x, dtype=float)
-    n = np.sum(~np.isnan(a), axis=0).astype(float)
-    d = a - _colmean(a)
+    n, m2, m4 = _moments(x, 4)
     with np.errstate(invalid="ignore", divide="ignore"):
-        m2 = np.nansum(d**2, axis=0) / n
-        m4 = np.nansum(d**4, axis=0) / n
         g2 = ((n + 1) * (m4 / m2**2 - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
     return np.where((n >= 4) & (m2 > 0), g2, np.nan)
 

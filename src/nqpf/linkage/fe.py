@@ -24,6 +24,17 @@ import pandas as pd
 from nqpf.errors import ValidationError
 
 
+def regression_frame(data: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+    """``data[cols]`` with infinities as missing, after checking that the columns are there and
+    that rows are indexed by (region, year): what every panel regression reads."""
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise ValidationError(f"columns {missing} not in the data; have {list(data.columns)}")
+    if not isinstance(data.index, pd.MultiIndex) or data.index.nlevels != 2:
+        raise ValidationError("data must be indexed by (region, year)")
+    return data[list(cols)].replace([np.inf, -np.inf], np.nan)
+
+
 def stars(p: float) -> str:
     """*** p<0.01, ** p<0.05, * p<0.1."""
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
@@ -79,12 +90,7 @@ class TwoWayFE:
         from linearmodels.panel import PanelOLS
 
         cols = [self.dependent, *self.regressors]
-        missing = [c for c in cols if c not in data.columns]
-        if missing:
-            raise ValidationError(f"columns {missing} not in the data; have {list(data.columns)}")
-        if not isinstance(data.index, pd.MultiIndex) or data.index.nlevels != 2:
-            raise ValidationError("data must be indexed by (region, year)")
-        d = data[cols].replace([np.inf, -np.inf], np.nan).dropna()
+        d = regression_frame(data, cols).dropna()
         if len(d) < len(cols) + 2:
             raise ValidationError(f"only {len(d)} complete observations for {self.dependent}")
         if self.engine == "numpy":

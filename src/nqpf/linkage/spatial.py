@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from nqpf.errors import ValidationError
+from nqpf.linkage.fe import regression_frame
 
 Effects = Literal["twoways", "entity", "time"]
 Method = Literal["lee-yu", "direct"]
@@ -185,12 +186,7 @@ class SpatialDurbin:
         durbin = self._check()
         w = _weights_frame(weights)
         cols = [self.dependent, *self.regressors]
-        missing = [c for c in cols if c not in data.columns]
-        if missing:
-            raise ValidationError(f"columns {missing} not in the data; have {list(data.columns)}")
-        if not isinstance(data.index, pd.MultiIndex) or data.index.nlevels != 2:
-            raise ValidationError("data must be indexed by (region, year)")
-        d = data[cols].replace([np.inf, -np.inf], np.nan)
+        d = regression_frame(data, cols)
         d.index = pd.MultiIndex.from_arrays([d.index.get_level_values(0).astype(str),
                                              d.index.get_level_values(1).astype(int)])
         regions = list(w.index)

@@ -14,23 +14,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from nqpf.robustness.sampling import BLOCK, Evaluator, block_seeds, draw_parameters
+from nqpf.robustness.sampling import (
+    BLOCK,
+    Block,
+    Evaluator,
+    block_seeds,
+    draw_parameters,
+    run_block,
+)
 from nqpf.robustness.spec import UncertaintySpec
 
 if TYPE_CHECKING:
     from nqpf.index.result import IndexResult
 
-Block = tuple[np.random.SeedSequence, int] | np.ndarray
-
-
-def run_block(evaluator: Evaluator, block: Block) -> tuple[dict[str, np.ndarray], np.ndarray, int]:
-    """Scores of one block, its uniforms and the evaluator's rebuild count so far."""
-    if isinstance(block, np.ndarray):
-        u = block
-    else:
-        seq, size = block
-        u = np.random.default_rng(seq).random((size, evaluator.spec.dims))
-    return evaluator.evaluate(u), u, evaluator.rebuilds
+__all__ = ["Block", "evaluate", "evaluate_blocks", "run_block"]
 
 
 def evaluate(

@@ -15,12 +15,10 @@ from typing import Any
 import numpy as np
 
 from nqpf.errors import NqpfError
-from nqpf.robustness.sampling import Evaluator
+from nqpf.robustness.sampling import Evaluator, run_block
 
 
 def _run(evaluator: Evaluator, block: Any) -> tuple[dict[str, np.ndarray], np.ndarray, int]:
-    from nqpf.robustness.backends import run_block
-
     return run_block(evaluator, block)
 
 

@@ -194,6 +194,20 @@ class Evaluator:
         return out
 
 
+#: a block of work: a Monte Carlo stream with its size, or the rows of a Sobol design
+Block = tuple[np.random.SeedSequence, int] | np.ndarray
+
+
+def run_block(evaluator: Evaluator, block: Block) -> tuple[dict[str, np.ndarray], np.ndarray, int]:
+    """Scores of one block, its uniforms and the evaluator's rebuild count so far (any backend calls this)."""
+    if isinstance(block, np.ndarray):
+        u = block
+    else:
+        seq, size = block
+        u = np.random.default_rng(seq).random((size, evaluator.spec.dims))
+    return evaluator.evaluate(u), u, evaluator.rebuilds
+
+
 def _align(have: Sequence[Any], want: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     """Positions in ``have`` and ``want`` of the labels both contain."""
     pos = {x: i for i, x in enumerate(have)}
