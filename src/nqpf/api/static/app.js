@@ -314,7 +314,26 @@
     const line = (vals) => vals.map((v) => { const x = v == null ? "" : String(v); return /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x; }).join(",");
     const text = "\ufeff" + [line(cols), ...rows.map((r) => line(cols.map((c) => r[c])))].join("\n") + "\n";
     const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-    return `<div class="downloads"><a id="${id}" href="${url}" download="${name}.csv">${t("csv")}</a></div>`;
+    return `<div class="downloads"><a id="${id}" href="${url}" download="${name}.csv">${t("csv")}</a>${xlsxButton(id + "-xlsx", name)}</div>`;
+  }
+  // XLSX of a scenario table: the server scores the same request again and writes the sheet
+  let lastScenario = null;
+  function xlsxButton(id, name) {
+    const table = name.slice(name.lastIndexOf("_") + 1);
+    return `<a id="${id}" href="#" class="dl-xlsx" data-table="${esc(table)}" data-name="${esc(name)}">${t("xlsx")}</a>`;
+  }
+  async function downloadScenarioXlsx(ev) {
+    ev.preventDefault();
+    const a = ev.currentTarget;
+    if (!lastScenario) return;
+    try {
+      const r = await fetch(`/api/v1/frameworks/${lastScenario.fw}/whatif/tables/${a.dataset.table}?format=xlsx&limit=20000`,
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: lastScenario.body });
+      if (!r.ok) { const j = await r.json().catch(() => ({ detail: r.statusText })); throw new Error(j.detail || r.statusText); }
+      const url = URL.createObjectURL(await r.blob());
+      const tmp = document.createElement("a"); tmp.href = url; tmp.download = `${a.dataset.name}.xlsx`;
+      document.body.appendChild(tmp); tmp.click(); tmp.remove();
+    } catch (err) { a.insertAdjacentHTML("afterend", `<span class="down">${t("error")}: ${esc(err.message)}</span>`); }
   }
   async function pageScenario() {
     const info = await framework();
@@ -348,8 +367,11 @@
       const change = { regions: sel("#sc-regions"), indicators: sel("#sc-indicators"), kind, years: ys };
       if (kind !== "peer_leader") change.value = raw === "" ? null : (kind === "relative" ? Number(raw) / 100 : Number(raw));
       try {
-        const r = await api(`/api/v1/frameworks/${fw}/whatif`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ changes: [change] }) });
+        const payload = JSON.stringify({ changes: [change] });
+        const r = await api(`/api/v1/frameworks/${fw}/whatif`, { method: "POST", headers: { "Content-Type": "application/json" }, body: payload });
+        lastScenario = { fw, body: payload };
         renderScenario(r, info);
+        document.querySelectorAll("#sc-result a.dl-xlsx").forEach((a) => a.addEventListener("click", downloadScenarioXlsx));
       } catch (err) { out.innerHTML = `<p class="down" id="sc-error">${t("error")}: ${esc(err.message)}</p>`; }
     });
   }
