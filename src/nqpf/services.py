@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nqpf.data.store import Store
+    from nqpf.frameworks.spec import Framework
     from nqpf.index.result import IndexResult
     from nqpf.panel import Panel
     from nqpf.regional.tables import RegionalAnalyses
@@ -193,7 +194,7 @@ def _escape(text: str) -> str:
     return html.escape(text)
 
 
-def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapping[str, Any] | None = None,
+def run_job(store: Store, *, frameworks: Sequence[str | Framework] | None = None, spec: Mapping[str, Any] | None = None,
             out: str | Path = "nqpf-output", html: bool = True, data: str | Path | None = None,
             robustness: int = 0, seed: int = 0, analyses: bool = True, regions_table: str | Path | None = None,
             productivity: bool = True,
@@ -203,7 +204,8 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
     """The main job: import if the store is empty, build each framework, write run folders
     (with ``analyses``, the summary shows the regional analyses; with ``robustness`` > 0, also the rank
     uncertainty and Sobol analysis of each index; with ``productivity``, the job-level productivity and
-    linkage tables in ``out/productivity`` and ``out/linkage`` and their summary page, progress to ``on_step``)."""
+    linkage tables in ``out/productivity`` and ``out/linkage`` and their summary page, progress to ``on_step``).
+    ``frameworks``: shipped or saved ids (``id@version``) or Framework objects (as recorded in a run)."""
     from nqpf.frameworks import list_frameworks
     from nqpf.regional.tables import regional_analyses
     from nqpf.report.index_page import write_index_page

@@ -428,6 +428,32 @@
       <div class="card"><h2>${t("weights")}</h2>${w.items.length ? downloads(`/api/v1/frameworks/${fw}/analyses/weights`, {}) : ""}${w.items.length ? table(Object.keys(w.items[0]).map((c) => ({ label: c, get: (r) => (typeof r[c] === "number" ? fmt(r[c], 4) : r[c]) })), w.items, "weights-table") : "–"}</div>`;
   }
 
+  // -- state banner: data newer than the run, a rebuild running or failed ----------------------
+  async function stateBanner() {
+    const el = $("#state-banner");
+    if (!el || !FWS.length) return;
+    let s;
+    try { s = await api("/api/v1/state"); } catch (e) { return; }
+    const job = s.rebuild;
+    const parts = [];
+    if (s.stale) {
+      const both = ZH ? `${s.message_zh}（${s.message_en}）` : `${s.message_en} / ${s.message_zh}`;
+      const which = s.stale_frameworks.map((f) => `${f.framework}: ${f.variables.join(", ")} (${f.cells} ${ZH ? "个单元格" : "cells"})`).join("; ");
+      parts.push(`<strong id="stale-msg">${esc(both)}</strong> <span class="note" id="stale-which">${ZH ? "变动的输入" : "Changed inputs"}: ${esc(which)}</span>`);
+      if (!(job && job.status === "running")) parts.push(`<span class="note" id="stale-fix">${ZH
+        ? "管理员可重算：POST /api/v1/admin/rebuild（需令牌），或重新运行 nqpf run 并重启服务。"
+        : "An administrator can rebuild: POST /api/v1/admin/rebuild (token), or run nqpf run and restart the server."}</span>`);
+    }
+    if (job && job.status === "running") parts.push(`<strong id="rebuild-msg">${ZH ? "正在重算（Rebuilding）" : "Rebuilding the run / 正在重算"}</strong> <span class="note">${esc(job.step || "")}</span>`);
+    if (job && job.status === "failed" && s.stale) parts.push(`<span class="down" id="rebuild-failed">${ZH ? "上次重算失败，仍显示原结果" : "The last rebuild failed; the served run is unchanged / 重算失败"}: ${esc(job.error || "")}</span>`);
+    if (!parts.length) { el.hidden = true; return; }
+    el.innerHTML = parts.join("<br>");
+    el.hidden = false;
+    body.setAttribute("data-stale", s.stale ? "1" : "0");
+    if (job && job.status === "running") setTimeout(stateBanner, 5000);
+  }
+  stateBanner();
+
   const PAGES = { map: pageMap, profile: pageProfile, compare: pageCompare, scenario: pageScenario, disparity: pageDisparity, opportunity: pageOpportunity, analyses: pageAnalyses, qualifier: pageQualifier, sources: pageSources, method: pageMethod };
   syncLang();
   const run = PAGES[body.dataset.page];
