@@ -3,7 +3,7 @@ says the data is newer than the run, and ``POST /admin/rebuild`` rebuilds in the
 swaps the served runs atomically (one rebuild at a time; a failed one keeps the old run).
 
 Real data: a lean run of the three-elements index 1.0 (2010-2019, no analyses) on a store of
-``panel/`` and ``raw/``; then the extension's CEADs CO2 file is imported through the API, a real
+the curated ``panel/``; then the extension's CEADs CO2 file is imported through the API, a real
 newer vintage that revises 17 of the panel's CO2 values and adds 2020-2022.
 """
 
@@ -37,7 +37,7 @@ def lean(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 
     base = tmp_path_factory.mktemp("rebuild")
     store = Store(base / "store.duckdb")
-    store.import_files([data_dir / "panel", data_dir / "raw"], progress=False, on_conflict="newer")
+    store.import_files([data_dir / "panel"], progress=False)
     services.run_job(store, frameworks=[f"{FW}@1.0"], spec={"years": "2010:2019"}, out=base / "run", html=False,
                      analyses=False, productivity=False)
     return base / "run", store.path
