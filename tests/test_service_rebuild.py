@@ -10,6 +10,7 @@ newer vintage that revises 17 of the panel's CO2 values and adds 2020-2022.
 from __future__ import annotations
 
 import fcntl
+import json
 import shutil
 import threading
 import time
@@ -202,6 +203,13 @@ def test_rebuild_is_guarded(home: tuple[Path, Path], lean: tuple[Path, Path]) ->
     assert r.status_code == 409 and "no store" in r.json()["detail"]
     assert no_store.get("/api/v1/state").json()["stale"] is False
     assert _client(home).get("/api/v1/admin/rebuild/20260101T000000-abcdef", headers=AUTH).status_code == 404
+    # a job recorded as running whose process stopped (nobody holds the lock) reads as interrupted
+    jobs = home[0] / "_rebuilds" / "jobs"
+    jobs.mkdir(parents=True)
+    (jobs / "20260101T000000-abcdef.json").write_text(json.dumps({"job": "20260101T000000-abcdef", "status": "running"}))
+    doc = _client(home).get("/api/v1/admin/rebuild/20260101T000000-abcdef", headers=AUTH).json()
+    assert doc["status"] == "interrupted" and "unchanged" in doc["error"]
+    assert ro.get("/api/v1/state").json()["rebuild"]["status"] == "interrupted"
 
 
 def test_recorded_options_and_a_rerun_on_unchanged_data_equal_the_run(lean: tuple[Path, Path], tmp_path: Path) -> None:

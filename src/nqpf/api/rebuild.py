@@ -150,11 +150,29 @@ class Served:
         return self.folder / "jobs" / f"{job}.json"
 
     def job(self, job: str) -> dict[str, Any] | None:
+        """The job's recorded status; a job recorded as running whose lock nobody holds was
+        interrupted (its process stopped) and says so."""
         try:
             doc: dict[str, Any] = json.loads(self.job_path(job).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        if doc.get("status") == "running" and not self._lock_held():
+            doc.update(status="interrupted", error="the server stopped during the rebuild; the served run is unchanged "
+                                                   "/ 重算中断，仍提供原结果")
         return doc
+
+    def _lock_held(self) -> bool:
+        """Whether a rebuild holds the lock now (in this or another process)."""
+        try:
+            with open(self.folder / ".lock", "a+", encoding="utf-8") as fh:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+                return False
+        except OSError:
+            return False
 
     def latest_job(self) -> dict[str, Any] | None:
         """The most recent rebuild job, if any (its status as recorded)."""

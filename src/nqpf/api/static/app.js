@@ -445,7 +445,7 @@
         : "An administrator can rebuild: POST /api/v1/admin/rebuild (token), or run nqpf run and restart the server."}</span>`);
     }
     if (job && job.status === "running") parts.push(`<strong id="rebuild-msg">${ZH ? "正在重算（Rebuilding）" : "Rebuilding the run / 正在重算"}</strong> <span class="note">${esc(job.step || "")}</span>`);
-    if (job && job.status === "failed" && s.stale) parts.push(`<span class="down" id="rebuild-failed">${ZH ? "上次重算失败，仍显示原结果" : "The last rebuild failed; the served run is unchanged / 重算失败"}: ${esc(job.error || "")}</span>`);
+    if (job && (job.status === "failed" || job.status === "interrupted") && s.stale) parts.push(`<span class="down" id="rebuild-failed">${ZH ? "上次重算失败，仍显示原结果" : "The last rebuild failed; the served run is unchanged / 重算失败"}: ${esc(job.error || "")}</span>`);
     if (!parts.length) { el.hidden = true; return; }
     el.innerHTML = parts.join("<br>");
     el.hidden = false;
