@@ -280,7 +280,7 @@ def test_report_writes_all_four_outputs_by_default(report_zh: Path, run_dir: Pat
     the workbook's score sheet holds the run's scores.csv and the LaTeX weights equal weights.csv."""
     from openpyxl import load_workbook
 
-    for name in ("report-zh.html", "report-zh.pdf", "briefing-zh.pdf", "nqpf-tables-zh.xlsx", "tex/tables.tex"):
+    for name in ("report-zh.html", "report-zh.pdf", "briefing-zh.pdf", "nqpf-tables-zh.xlsx", "tex-zh/tables.tex"):
         assert (report_zh / name).is_file(), name
     assert list((report_zh / "figures").glob("*.png")) and list((report_zh / "figures").glob("*.svg"))
     wb = load_workbook(report_zh / "nqpf-tables-zh.xlsx", read_only=True)
@@ -291,5 +291,5 @@ def test_report_writes_all_four_outputs_by_default(report_zh: Path, run_dir: Pat
     header = list(rows[0])
     col = header.index("score")
     np.testing.assert_array_equal([r[col] for r in rows[1:]], scores["score"].to_numpy())
-    tex = (report_zh / "tex" / f"{FW}_weights.tex").read_text(encoding="utf-8")
+    tex = (report_zh / "tex-zh" / f"{FW}_weights.tex").read_text(encoding="utf-8")
     assert "\\toprule" in tex and "\\bottomrule" in tex

@@ -7,6 +7,7 @@ linkage regressions are in ``linkage/fe_coefficients.csv``.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -413,3 +414,125 @@ def test_run_tables_lists_later_tables(run_dir: Path, tmp_path: Path) -> None:
     rel = [t.relpath for t in run_tables(copy)]
     assert f"{FW}/profiles/x.csv" in rel and "productivity/tfp.csv" in rel
     assert rel.index(f"{FW}/scores.csv") < rel.index(f"{FW}/regional/dagum_overall.csv")
+
+
+# -- 3b. LaTeX in Chinese --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tex_zh(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("tex_zh")
+    write_latex_tables(run_dir, folder, lang="zh")
+    return folder
+
+
+def _zh(key: str, **values: object) -> str:
+    """A label from the report's bilingual text table (the HTML report's source), in Chinese."""
+    from nqpf.report.publication.text import T
+
+    return T[key][1].format(**values)
+
+
+def _head(text: str) -> list[str]:
+    return [c.strip() for c in text.split("\\midrule", 1)[0].rstrip().split("\n")[-1][:-2].split(" & ")]
+
+
+def test_latex_zh_has_every_table_well_formed_and_says_xelatex(tex: Path, tex_zh: Path) -> None:
+    en = sorted(p.name for p in tex.glob("*.tex"))
+    assert sorted(p.name for p in tex_zh.glob("*.tex")) == en
+    main = (tex_zh / "tables.tex").read_text(encoding="utf-8")
+    assert "XeLaTeX" in main and "\\documentclass[UTF8]{ctexart}" in main and "xeCJK" in main
+    assert "fontenc" not in main  # T1 is for pdfLaTeX
+    for f in en:
+        text = (tex_zh / f).read_text(encoding="utf-8")
+        assert latex_problems(text) == [], f
+        if f != "tables.tex":
+            first = text.split("\n", 1)[0]
+            assert first.startswith("% ") and "XeLaTeX" in first and "ctex" in first and "xeCJK" in first, f
+            caption = re.search(r"\\caption\{(.*)\}", text)
+            assert caption and re.search(r"[\u4e00-\u9fff]", caption.group(1)), f  # a Chinese caption
+            assert re.search(r"[\u4e00-\u9fff]", text.split("\\footnotesize", 1)[-1]), f  # and a Chinese note
+
+
+def test_latex_zh_values_equal_csv(run_dir: Path, tex_zh: Path) -> None:
+    """The same checks as in English, with Chinese names and headers."""
+    s = _csv(run_dir / FW / "scores.csv")
+    s = s[s["node"] == "nqpf_index"]
+    text = (tex_zh / f"{FW}_index.tex").read_text(encoding="utf-8")
+    head = _head(text)
+    assert head[0] == _zh("tex_region") == "省份" and head[-1] == _zh("tex_rank_year", year=2023) == "2023 年排名"
+    years = [int(h) for h in head[1:-1]]
+    assert years[0] == 2016 and years[-1] == 2023
+    assert _zh("tex_some_years", y0=2016, y1=2023, years=", ".join(map(str, years))) in text
+    meta = json.loads((run_dir / FW / "spec.json").read_text(encoding="utf-8"))
+    assert f"\\caption{{{_zh('tex_index_caption', name=tex_escape(meta['name_zh']))}}}" in text
+    rows = _rows(text)
+    assert len(rows) == 31 and {r[0] for r in rows} == set(s["region_zh"])
+    by = s.set_index(["region_zh", "year"])
+    for r in rows:
+        for cell, y in zip(r[1:-1], years, strict=True):
+            assert _close(cell, by.loc[(r[0], y), "score"])
+        assert int(r[-1]) == by.loc[(r[0], 2023), "rank"]
+    assert by.loc[("北京", 2023), "rank"] == 1
+    d = pd.read_csv(tex_zh / f"{FW}_descriptives.csv").set_index("indicator")
+    dtext = (tex_zh / f"{FW}_descriptives.tex").read_text(encoding="utf-8")
+    assert _head(dtext) == ["指标", "单位", "方向", "样本数", "均值", "标准差", "最小值", "最大值"]
+    drows = _rows(dtext)
+    assert len(drows) == len(d) == 14
+    for r, (_, want) in zip(drows, d.iterrows(), strict=True):
+        assert r[0] == tex_escape(want["name_zh"]) and re.search(r"[\u4e00-\u9fff]", r[0]) and int(r[3]) == want["n"]
+        for cell, col in zip(r[4:], ("mean", "sd", "min", "max"), strict=True):
+            assert _close(cell, want[col]), (r[0], col, cell, want[col])
+    w = _csv(run_dir / FW / "weights.csv")
+    wtext = (tex_zh / f"{FW}_weights.tex").read_text(encoding="utf-8")
+    assert _head(wtext) == ["维度／指标", "方法", "权重", "有效权重"]
+    wrows = _rows(wtext)
+    assert len(wrows) == len(w)
+    assert sorted(round(_num(r[3]), 3) for r in wrows) == sorted(round(float(x), 3) for x in w["effective_weight"])
+    dw = _csv(run_dir / FW / "regional" / "dagum_within.csv")
+    gtext = (tex_zh / f"{FW}_dagum_groups.tex").read_text(encoding="utf-8")
+    assert "{区域内}" in gtext and "{区域间}" in gtext and _head(gtext)[1:5] == list(dict.fromkeys(dw["group_zh"]))
+    for r in _rows(gtext):
+        assert all(_close(c, v) for c, v in zip(r[1:5], dw[dw["year"] == int(r[0])]["gini"], strict=True))
+    o = _csv(run_dir / FW / "regional" / "dagum_overall.csv")
+    for r, (_, want) in zip(_rows((tex_zh / f"{FW}_dagum.tex").read_text(encoding="utf-8")), o.iterrows(), strict=True):
+        assert int(r[0]) == want["year"] and _close(r[1], want["gini"]) and _close(r[-1], want["transvariation_share"])
+    conv = _csv(run_dir / FW / "regional" / "convergence.csv")
+    ctext = (tex_zh / f"{FW}_convergence.tex").read_text(encoding="utf-8")
+    assert _head(ctext) == ["检验", "系数", "标准误", "$p$", "半衰期（年）", "样本数"]
+    crows = _rows(ctext)
+    assert crows[0][0] == "$\\sigma$：对数指数标准差的趋势" and crows[-1][0] == "$\\beta$ (绝对)"
+    for r, (_, want) in zip(crows, conv.iterrows(), strict=True):
+        assert _close(r[1], want["coef"]) and int(r[-1]) == want["nobs"]
+
+
+def test_latex_zh_regressions(run_dir: Path, tex_zh: Path) -> None:
+    from nqpf.linkage.analysis import CHANNEL_NAMES
+
+    fe = _csv(run_dir / "linkage" / "fe_coefficients.csv")
+    text = (tex_zh / "linkage_fe_coefficients.tex").read_text(encoding="utf-8")
+    deps = list(dict.fromkeys(fe["dependent"]))
+    assert _head(text)[1:] == [f"({i}) {CHANNEL_NAMES[d][1]}" for i, d in enumerate(deps, start=1)]
+    assert "括号内为按省份聚类的标准误。*** $p<0.01$，** $p<0.05$，* $p<0.1$。" in text
+    rows = _rows(text)
+    terms = list(dict.fromkeys(fe["term"]))
+    assert rows[0][0] == "新质生产力" and "政府规模" in [r[0] for r in rows]
+    for k, term in enumerate(terms):
+        for j, dep in enumerate(deps):
+            want = fe[(fe["term"] == term) & (fe["dependent"] == dep)].iloc[0]
+            est, se = rows[2 * k][j + 1], rows[2 * k + 1][j + 1]
+            assert len(est) - len(est.rstrip("*")) == len(stars(want["p_value"]))
+            assert _close(est, want["estimate"]) and _close(se, want["std_error"])
+
+
+def test_report_lang_zh_writes_the_chinese_tex(small_run: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from nqpf.cli import app
+
+    r = CliRunner().invoke(app, ["report", str(small_run), "--out", str(tmp_path / "rep"), "--lang", "zh",
+                                 "--formats", "tex"])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "rep" / "tex-zh" / f"{FW}_weights.tex").read_text(encoding="utf-8")
+    assert text.startswith("% ") and "XeLaTeX" in text.split("\n", 1)[0] and "\\caption{权重：" in text
+    assert not (tmp_path / "rep" / "tex").exists()
+    with pytest.raises(ReportTablesError, match="unknown language 'fr'"):
+        write_latex_tables(small_run, tmp_path / "fr", lang="fr")

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nqpf.data.store import Store
+    from nqpf.frameworks.spec import Framework
     from nqpf.index.result import IndexResult
     from nqpf.panel import Panel
     from nqpf.productivity_job import ProductivityPage
@@ -215,7 +216,7 @@ class RunPages:
     index: IndexPage
 
 
-def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapping[str, Any] | None = None,
+def run_job(store: Store, *, frameworks: Sequence[str | Framework] | None = None, spec: Mapping[str, Any] | None = None,
             out: str | Path = "nqpf-output", html: bool | None = None, data: str | Path | None = None,
             robustness: int = 0, seed: int = 0, analyses: bool = True, regions_table: str | Path | None = None,
             productivity: bool = True,
@@ -229,7 +230,9 @@ def run_job(store: Store, *, frameworks: Sequence[str] | None = None, spec: Mapp
 
     ``pages``: the front end's page writers (``nqpf.report.pages.RUN_PAGES``, what ``nqpf run`` and
     ``nqpf serve`` pass); with them ``index.html`` is written and, unless ``html`` is ``False``,
-    every summary page. Without them the job writes tables only; ``html=True`` then is an error."""
+    every summary page. Without them the job writes tables only; ``html=True`` then is an error.
+
+    ``frameworks``: shipped or saved ids (``id@version``) or Framework objects (as recorded in a run)."""
     from nqpf.frameworks import list_frameworks
     from nqpf.regional.tables import regional_analyses
     from nqpf.runs import write_run

@@ -48,15 +48,18 @@ def create_app(run_dir: str | Path, store_path: str | Path | None = None, *, all
         routes_data,
         routes_index,
         routes_innovation,
+        routes_rebuild,
         routes_scenario,
         routes_uploads,
     )
+    from nqpf.api.rebuild import Served
     from nqpf.api.whatif import ScenarioRequestError
     from nqpf.settings import default_frameworks_dir
 
     if allow_writes and not token:
         raise BadRequest("writes need a token: pass token= (or --token) when allow_writes is on")
-    cat = Catalog(run_dir, store_path)
+    served = Served(run_dir, store_path)
+    cat = served.current()
     app = FastAPI(
         title="nqpf: New Quality Productive Forces API / 新质生产力数据接口",
         version=__version__,
@@ -65,11 +68,11 @@ def create_app(run_dir: str | Path, store_path: str | Path | None = None, *, all
                     "Lists take `limit`/`offset` and `format=json|csv|xlsx`.",
         docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
     )
-    app.state.catalog = cat
+    app.state.served = served  # the generation served now: served.current(), swapped by a rebuild
+    app.state.catalog = cat  # the generation at start (the OpenAPI choices)
     app.state.allow_writes = allow_writes
     app.state.token = token
     app.state.frameworks_dir = Path(frameworks_dir).expanduser() if frameworks_dir else default_frameworks_dir()
-    app.state.response_cache = routes_index.FastCache()
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
@@ -91,9 +94,11 @@ def create_app(run_dir: str | Path, store_path: str | Path | None = None, *, all
     app.include_router(routes_data.router)
     app.include_router(routes_innovation.router)
     app.include_router(routes_scenario.router)
+    app.include_router(routes_rebuild.public)
     if allow_writes:
         app.include_router(routes_admin.router)
         app.include_router(routes_uploads.router)
+        app.include_router(routes_rebuild.admin)
     app.include_router(pages.router)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

@@ -80,7 +80,7 @@ def favicon() -> Response:
 
 def render(page: str, request: Request, lang: Lang) -> HTMLResponse:
     """The shell of ``page``: header, navigation, language switch, an empty ``main`` for app.js."""
-    cat: Catalog = request.app.state.catalog
+    cat: Catalog = request.app.state.served.current()
     zh = lang == "zh"
     title = PAGES[page][2 if zh else 1]
     nav = "".join(
@@ -103,6 +103,7 @@ def render(page: str, request: Request, lang: Lang) -> HTMLResponse:
 <header><div class="brand">{escape(brand)}</div>
 <a id="lang-switch" class="lang" href="{escape(switch_url)}">{"English" if zh else "中文"}</a></header>
 <nav>{nav}</nav>
+<div id="state-banner" class="banner" role="status" hidden></div>
 <main id="main"><h1>{escape(title)}</h1><div id="controls" class="controls"></div><div id="content"></div></main>
 <footer>{"数据：国家统计局等公开来源，详见" if zh else "Data: NBS and other public sources, see"}
 <a href="/sources?lang={lang}">{"数据来源" if zh else "Sources"}</a> ·

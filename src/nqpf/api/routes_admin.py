@@ -33,7 +33,7 @@ def require_write(request: Request, authorization: Annotated[str | None, Header(
 def save_scenario(framework: FrameworkId, body: Scenario, cat: Cat,
                   name: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]) -> Response:
     cat.run(framework)
-    folder = cat.run_dir / "_saved" / framework
+    folder = cat.home / "_saved" / framework
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps(body.model_dump(), ensure_ascii=False, indent=1), encoding="utf-8")
     return Response(json_bytes({"saved": name, "framework": framework, "changes": len(body.changes)}),

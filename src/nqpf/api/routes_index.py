@@ -25,11 +25,21 @@ RegionQ = Annotated[str | None, Query(max_length=64, description="province code 
 
 
 def catalog(request: Request) -> Catalog:
-    cat: Catalog = request.app.state.catalog
+    """The runs served now: one generation for the whole request, even if a rebuild swaps in a
+    new one meanwhile (:class:`nqpf.api.rebuild.Served`)."""
+    cat: Catalog = request.app.state.served.current()
     return cat
 
 
 Cat = Annotated[Catalog, Depends(catalog)]
+
+
+def response_cache(cat: Catalog) -> FastCache:
+    """The response cache of ``cat``'s generation (made on first use; dropped with the generation)."""
+    if cat.cache is None:
+        cat.cache = FastCache()
+    cache: FastCache = cat.cache
+    return cache
 
 
 class FastCache:
@@ -87,7 +97,7 @@ def scores(framework: FrameworkId, cat: Cat, request: Request, page: Annotated[P
            year: YearQ = None, region: RegionQ = None,
            all_years: Annotated[bool, Query(description="every year (ignores year)")] = False) -> Response:
     key = ("scores", framework, node, year, region, all_years, page.limit, page.offset, page.format)
-    cache: FastCache = request.app.state.response_cache
+    cache = response_cache(cat)
     hit = cache.get(key)
     if hit is not None:
         return hit
@@ -130,7 +140,7 @@ def ranks(framework: FrameworkId, cat: Cat, page: Annotated[Page, Depends()], no
 def profile_route(framework: FrameworkId, cat: Cat, request: Request,
                   region: Annotated[str, Path(max_length=64, description="province code or name")],
                   year: YearQ = None) -> Response:
-    cache: FastCache = request.app.state.response_cache
+    cache = response_cache(cat)
     key = ("profile", framework, region, year)
     hit = cache.get(key)
     if hit is not None:

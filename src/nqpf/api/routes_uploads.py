@@ -77,6 +77,27 @@ def _import(store_path: Path, path: Path, on_conflict: str) -> Any:
     return store.import_files([path], progress=False, on_conflict=on_conflict, importer="tidy", mapping=mapping)
 
 
+async def _served_runs(request: Request, variables: set[str]) -> dict[str, Any]:
+    """Which served runs read variables this import changed (their values differ from the run's
+    now), and how to rebuild them."""
+    from fastapi.concurrency import run_in_threadpool
+
+    from nqpf.api.rebuild import FIX, STALE_EN, STALE_ZH
+    from nqpf.api.routes_rebuild import stale_rows
+    from nqpf.errors import NqpfError
+
+    try:
+        stale = await run_in_threadpool(request.app.state.served.staleness)
+    except NqpfError as e:
+        return {"changed_runs": None, "note": f"could not compare the served runs with the store: {str(e).splitlines()[0]}"}
+    changed = stale_rows(stale, variables)
+    if not changed:
+        return {"changed_runs": [], "note": "no served run reads a value this import changed / 所服务的结果不受影响"}
+    names = ", ".join(r["framework"] for r in changed)
+    return {"changed_runs": changed, "rebuild": "POST /api/v1/admin/rebuild",
+            "note": f"{STALE_EN} ({names}) / {STALE_ZH}. {FIX}"}
+
+
 _CSV_XLSX = {"requestBody": {"required": True, "content": {
     "text/csv": {"schema": {"type": "string", "format": "binary"}},
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}}
@@ -126,8 +147,8 @@ async def import_data(request: Request, cat: Cat, filename: FileName,
     imported = report.imported
     out = {"file": filename, "status": "imported" if imported else ("already stored" if report.skipped else "empty"),
            "values": report.n_values, "revised": report.n_revised, "kept_older": report.n_kept_older,
-           "variables": report.variables, "import_ids": [b.import_id for b in imported],
-           "note": "new runs read the new data (nqpf run); the runs served now are unchanged / 已导入；重新运行后生效"}
+           "variables": report.variables, "import_ids": [b.import_id for b in imported]}
+    out.update(await _served_runs(request, set(report.variables)))
     return Response(json_bytes(out), media_type="application/json", status_code=201 if imported else 200)
 
 

@@ -127,13 +127,20 @@ class Run:
 class Catalog:
     """The runs under ``run_dir`` and the optional read-only store; safe to share across threads."""
 
-    def __init__(self, run_dir: str | Path, store_path: str | Path | None = None) -> None:
+    def __init__(self, run_dir: str | Path, store_path: str | Path | None = None, *,
+                 home: str | Path | None = None, generation: str = "") -> None:
         self.run_dir = Path(run_dir).expanduser()
+        #: the folder the server was started on (saved scenarios, rebuilds); ``run_dir`` is the
+        #: generation served now: ``home`` itself, or ``home/_rebuilds/<job>`` after a rebuild
+        self.home = Path(home).expanduser() if home is not None else self.run_dir
+        self.generation = generation
         self.store_path = Path(store_path).expanduser() if store_path is not None else None
         self._lock = threading.Lock()
         self._results: dict[str, IndexResult] = {}
         #: per-process results derived from the runs (e.g. linkage estimates), computed once
         self.memo: dict[str, Any] = {}
+        #: response bodies of the hot read-only routes, valid for this generation only
+        self.cache: Any = None
         self._runs = {p.parent.name: Run(p.parent) for p in sorted(self.run_dir.glob("*/run.json"))}
 
     @property

@@ -222,8 +222,13 @@ def _store_panel(cat: Catalog, field: str) -> Any:
     return cat.memo["panel"]
 
 
-def run_whatif(cat: Catalog, framework: str, body: WhatIf) -> dict[str, Any]:
-    """Score ``body`` on ``framework``'s frozen scale; the JSON answer of the scenario endpoint."""
+#: the tables of a what-if answer that download as CSV or XLSX (``POST .../whatif/tables/{table}``)
+WHATIF_TABLES = ("index", "moved", "changes", "effects", "implied", "out_of_range")
+
+
+def whatif_frames(cat: Catalog, framework: str, body: WhatIf) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Score ``body`` on ``framework``'s frozen scale: the answer's tables (:data:`WHATIF_TABLES`,
+    each a DataFrame with its columns even when empty) and its other fields."""
     from nqpf.profiles.profile import ProfileError
     from nqpf.profiles.scenario import implied_change, run_scenario
 
@@ -258,18 +263,32 @@ def run_whatif(cat: Catalog, framework: str, body: WhatIf) -> dict[str, Any]:
         est, why = linkage_estimate(cat, framework)
         outcome = "hqd"
     implied: dict[str, Any] = {"available": est is not None, "note": why, "outcome": outcome, "level": body.level}
+    imp = pd.DataFrame(columns=["region_code", "region_en", "region_zh", "year", "index_change", "implied_change",
+                                "low", "high"])
     if est is not None:
         imp = implied_change(index_rows["score_change"].to_numpy(), est["coef"], est["se"], level=body.level)
         imp.insert(0, "region_code", index_rows["region_code"].to_numpy())
         imp.insert(1, "region_en", index_rows["region_en"].to_numpy())
         imp.insert(2, "region_zh", index_rows["region_zh"].to_numpy())
         imp.insert(3, "year", index_rows["year"].to_numpy())
-        implied.update({"coef": est["coef"], "se": est["se"], "nobs": est["nobs"], "source": est["source"],
-                        "rows": records(imp)})
-    moved = who_moved(result, sr)
+        implied.update({"coef": est["coef"], "se": est["se"], "nobs": est["nobs"], "source": est["source"]})
+    frames = {"index": index_rows, "moved": who_moved(result, sr), "changes": ch, "effects": eff, "implied": imp,
+              "out_of_range": sr.out_of_range}
+    other = {"framework": framework, "node": root, "out_of_range_mode": body.out_of_range, "cells_changed": len(ch),
+             "others_max_change": sr.others_max_change, "implied": implied, "notes": list(sr.notes)}
+    return frames, other
+
+
+def run_whatif(cat: Catalog, framework: str, body: WhatIf) -> dict[str, Any]:
+    """Score ``body`` on ``framework``'s frozen scale; the JSON answer of the scenario endpoint."""
+    frames, other = whatif_frames(cat, framework, body)
+    implied = dict(other["implied"])
+    if implied["available"]:
+        implied["rows"] = records(frames["implied"])
     return {
-        "framework": framework, "node": root, "out_of_range_mode": body.out_of_range,
-        "cells_changed": len(ch), "changes": records(ch), "index": records(index_rows), "effects": records(eff),
-        "moved": records(moved), "others_max_change": sr.others_max_change, "implied": implied,
-        "out_of_range": records(sr.out_of_range), "notes": list(sr.notes),
+        "framework": other["framework"], "node": other["node"], "out_of_range_mode": other["out_of_range_mode"],
+        "cells_changed": other["cells_changed"], "changes": records(frames["changes"]), "index": records(frames["index"]),
+        "effects": records(frames["effects"]), "moved": records(frames["moved"]),
+        "others_max_change": other["others_max_change"], "implied": implied,
+        "out_of_range": records(frames["out_of_range"]), "notes": other["notes"],
     }

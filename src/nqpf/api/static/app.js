@@ -314,7 +314,26 @@
     const line = (vals) => vals.map((v) => { const x = v == null ? "" : String(v); return /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x; }).join(",");
     const text = "\ufeff" + [line(cols), ...rows.map((r) => line(cols.map((c) => r[c])))].join("\n") + "\n";
     const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-    return `<div class="downloads"><a id="${id}" href="${url}" download="${name}.csv">${t("csv")}</a></div>`;
+    return `<div class="downloads"><a id="${id}" href="${url}" download="${name}.csv">${t("csv")}</a>${xlsxButton(id + "-xlsx", name)}</div>`;
+  }
+  // XLSX of a scenario table: the server scores the same request again and writes the sheet
+  let lastScenario = null;
+  function xlsxButton(id, name) {
+    const table = name.slice(name.lastIndexOf("_") + 1);
+    return `<a id="${id}" href="#" class="dl-xlsx" data-table="${esc(table)}" data-name="${esc(name)}">${t("xlsx")}</a>`;
+  }
+  async function downloadScenarioXlsx(ev) {
+    ev.preventDefault();
+    const a = ev.currentTarget;
+    if (!lastScenario) return;
+    try {
+      const r = await fetch(`/api/v1/frameworks/${lastScenario.fw}/whatif/tables/${a.dataset.table}?format=xlsx&limit=20000`,
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: lastScenario.body });
+      if (!r.ok) { const j = await r.json().catch(() => ({ detail: r.statusText })); throw new Error(j.detail || r.statusText); }
+      const url = URL.createObjectURL(await r.blob());
+      const tmp = document.createElement("a"); tmp.href = url; tmp.download = `${a.dataset.name}.xlsx`;
+      document.body.appendChild(tmp); tmp.click(); tmp.remove();
+    } catch (err) { a.insertAdjacentHTML("afterend", `<span class="down">${t("error")}: ${esc(err.message)}</span>`); }
   }
   async function pageScenario() {
     const info = await framework();
@@ -348,8 +367,11 @@
       const change = { regions: sel("#sc-regions"), indicators: sel("#sc-indicators"), kind, years: ys };
       if (kind !== "peer_leader") change.value = raw === "" ? null : (kind === "relative" ? Number(raw) / 100 : Number(raw));
       try {
-        const r = await api(`/api/v1/frameworks/${fw}/whatif`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ changes: [change] }) });
+        const payload = JSON.stringify({ changes: [change] });
+        const r = await api(`/api/v1/frameworks/${fw}/whatif`, { method: "POST", headers: { "Content-Type": "application/json" }, body: payload });
+        lastScenario = { fw, body: payload };
         renderScenario(r, info);
+        document.querySelectorAll("#sc-result a.dl-xlsx").forEach((a) => a.addEventListener("click", downloadScenarioXlsx));
       } catch (err) { out.innerHTML = `<p class="down" id="sc-error">${t("error")}: ${esc(err.message)}</p>`; }
     });
   }
@@ -405,6 +427,32 @@
         { label: t("direction"), key: "direction", num: true }, { label: t("rationale"), get: (x) => `${x.rationale || ""} ${x.reference || ""}` }], ind.items, "indicators-table")}</div>
       <div class="card"><h2>${t("weights")}</h2>${w.items.length ? downloads(`/api/v1/frameworks/${fw}/analyses/weights`, {}) : ""}${w.items.length ? table(Object.keys(w.items[0]).map((c) => ({ label: c, get: (r) => (typeof r[c] === "number" ? fmt(r[c], 4) : r[c]) })), w.items, "weights-table") : "–"}</div>`;
   }
+
+  // -- state banner: data newer than the run, a rebuild running or failed ----------------------
+  async function stateBanner() {
+    const el = $("#state-banner");
+    if (!el || !FWS.length) return;
+    let s;
+    try { s = await api("/api/v1/state"); } catch (e) { return; }
+    const job = s.rebuild;
+    const parts = [];
+    if (s.stale) {
+      const both = ZH ? `${s.message_zh}（${s.message_en}）` : `${s.message_en} / ${s.message_zh}`;
+      const which = s.stale_frameworks.map((f) => `${f.framework}: ${f.variables.join(", ")} (${f.cells} ${ZH ? "个单元格" : "cells"})`).join("; ");
+      parts.push(`<strong id="stale-msg">${esc(both)}</strong> <span class="note" id="stale-which">${ZH ? "变动的输入" : "Changed inputs"}: ${esc(which)}</span>`);
+      if (!(job && job.status === "running")) parts.push(`<span class="note" id="stale-fix">${ZH
+        ? "管理员可重算：POST /api/v1/admin/rebuild（需令牌），或重新运行 nqpf run 并重启服务。"
+        : "An administrator can rebuild: POST /api/v1/admin/rebuild (token), or run nqpf run and restart the server."}</span>`);
+    }
+    if (job && job.status === "running") parts.push(`<strong id="rebuild-msg">${ZH ? "正在重算（Rebuilding）" : "Rebuilding the run / 正在重算"}</strong> <span class="note">${esc(job.step || "")}</span>`);
+    if (job && (job.status === "failed" || job.status === "interrupted") && s.stale) parts.push(`<span class="down" id="rebuild-failed">${ZH ? "上次重算失败，仍显示原结果" : "The last rebuild failed; the served run is unchanged / 重算失败"}: ${esc(job.error || "")}</span>`);
+    if (!parts.length) { el.hidden = true; return; }
+    el.innerHTML = parts.join("<br>");
+    el.hidden = false;
+    body.setAttribute("data-stale", s.stale ? "1" : "0");
+    if (job && job.status === "running") setTimeout(stateBanner, 5000);
+  }
+  stateBanner();
 
   const PAGES = { map: pageMap, profile: pageProfile, compare: pageCompare, scenario: pageScenario, disparity: pageDisparity, opportunity: pageOpportunity, analyses: pageAnalyses, qualifier: pageQualifier, sources: pageSources, method: pageMethod };
   syncLang();

@@ -46,10 +46,11 @@ def _xlsx(run_dir: Path, out: Path, lang: str) -> list[Path]:
     return [Path(write_workbook(run_dir, out / f"nqpf-tables-{lang}.xlsx", lang=lang))]
 
 
-def _tex(run_dir: Path, out: Path) -> list[Path]:
+def _tex(run_dir: Path, out: Path, lang: str = "en") -> list[Path]:
+    """The LaTeX tables in ``out/tex`` (English) or ``out/tex-zh`` (Chinese; XeLaTeX with ctex)."""
     from nqpf.report.latex import write_latex_tables
 
-    return [Path(p) for p in write_latex_tables(run_dir, out / "tex")]
+    return [Path(p) for p in write_latex_tables(run_dir, out / ("tex" if lang == "en" else f"tex-{lang}"), lang=lang)]
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None, *, lang: str = "en",
@@ -111,5 +112,5 @@ def write_report(run_dir: str | Path, out: str | Path | None = None, *, lang: st
         written["xlsx"] = _xlsx(run_dir, folder, lang)
     if "tex" in fmts:
         say("LaTeX tables / LaTeX 表格")
-        written["tex"] = _tex(run_dir, folder)
+        written["tex"] = _tex(run_dir, folder, lang)
     return written

@@ -140,6 +140,74 @@ T: dict[str, tuple[str, str]] = {
     "finding_robust": ("{k} of {n} provincial ranks are robust to the construction choices (90% interval at most "
                        "3 places wide); the widest interval is {p}'s, ranks {a}-{b}.",
                        "{n} 个省份中有 {k} 个排名对构建方法稳健（90% 区间不超过 3 位）；区间最宽的是{p}，第 {a}-{b} 位。"),
+    # LaTeX tables (nqpf.report.latex): captions, headers and notes
+    "tex_desc_caption": ("Descriptive statistics of the indicators: {name}, {years}", "指标描述性统计：{name}，{years} 年"),
+    "tex_dir": ("Dir.", "方向"),
+    "tex_n": ("N", "样本数"),
+    "tex_mean": ("Mean", "均值"),
+    "tex_sd": ("SD", "标准差"),
+    "tex_min": ("Min", "最小值"),
+    "tex_max": ("Max", "最大值"),
+    "tex_desc_note": ("Observed region-years only (imputed cells left out); SD with $n-1$. Dir.: + benefit, "
+                      "$-$ cost indicator. Source: the run's panel (stages.npz, panel.parquet).",
+                      "仅含实际观测的省份-年份（不含插补值）；标准差以 $n-1$ 计算。方向：+ 为正向指标，$-$ 为逆向指标。"
+                      "来源：本次运行的面板数据（stages.npz、panel.parquet）。"),
+    "tex_weights_caption": ("Weights: {name}", "权重：{name}"),
+    "tex_dim_ind": ("Dimension / indicator", "维度／指标"),
+    "tex_eff_weight": ("Effective weight", "有效权重"),
+    "tex_weights_note": ("Weight: share within the parent (the children of each parent sum to 1); effective weight: the "
+                         "product of the weights from the node up to the index. Source: weights.csv.",
+                         "权重：在上级节点中的占比（同一上级的下级权重之和为 1）；有效权重：从该节点到总指数各级权重之积。"
+                         "来源：weights.csv。"),
+    "tex_index_caption": ("Index by region and year: {name}", "分省份、分年份指数：{name}"),
+    "tex_region": ("Region", "省份"),
+    "tex_rank_year": ("Rank {year}", "{year} 年排名"),
+    "tex_all_years": ("all years", "全部年份"),
+    "tex_some_years": ("selected years of {y0}--{y1}: {years}", "{y0}--{y1} 年中的选定年份：{years}"),
+    "tex_index_note": ("Index scores on the scale of the run's normalisation ({which}); rank 1 = highest. "
+                       "Source: scores.csv.",
+                       "指数得分，量纲为本次运行的标准化结果（{which}）；排名 1 为最高。来源：scores.csv。"),
+    "tex_dagum_caption": ("Dagum Gini decomposition by NBS four regions: {name}",
+                          "按国家统计局四大区域的 Dagum 基尼系数分解：{name}"),
+    "tex_dagum_note": ("$G = G_w + G_{{nb}} + G_t$: within-region, net between-region and transvariation terms and their "
+                       "contribution shares (Dagum 1997). Source: regional/dagum\\_overall.csv.",
+                       "$G = G_w + G_{{nb}} + G_t$：区域内差距、区域间净差距与超变密度及其贡献率（Dagum 1997）。"
+                       "来源：regional/dagum\\_overall.csv。"),
+    "tex_dagum_groups_caption": ("Dagum Gini within and between region groups: {name}",
+                                 "区域内与区域间 Dagum 基尼系数：{name}"),
+    "tex_within": ("Within region", "区域内"),
+    "tex_between": ("Between regions", "区域间"),
+    "tex_dagum_groups_note": ("Source: regional/dagum\\_within.csv and regional/dagum\\_between.csv.",
+                              "来源：regional/dagum\\_within.csv 与 regional/dagum\\_between.csv。"),
+    "tex_conv_caption": ("$\\sigma$ and $\\beta$ convergence: {name}", "$\\sigma$ 收敛与 $\\beta$ 收敛：{name}"),
+    "tex_test": ("Test", "检验"),
+    "tex_coef": ("Coefficient", "系数"),
+    "tex_se": ("SE", "标准误"),
+    "tex_half_life": ("Half-life (years)", "半衰期（年）"),
+    "tex_sigma_trend": ("$\\sigma$: trend of {what}", "$\\sigma$：{what}的趋势"),
+    "tex_sd_log": ("sd of ln index", "对数指数标准差"),
+    "tex_cv": ("CV", "变异系数"),
+    "tex_absolute": ("absolute", "绝对"),
+    "tex_conditional": ("conditional", "条件"),
+    "tex_conv_note": ("$\\sigma$: OLS trend per year of the cross-sectional dispersion; $\\beta$: two-way fixed effects, "
+                      "SE clustered by region (Barro and Sala-i-Martin 1992). {stars} Source: regional/convergence.csv.",
+                      "$\\sigma$：截面离散程度对年份的 OLS 趋势；$\\beta$：双向固定效应，标准误按省份聚类"
+                      "（Barro 和 Sala-i-Martin 1992）。{stars}来源：regional/convergence.csv。"),
+    "tex_stars": ("*** $p<0.01$, ** $p<0.05$, * $p<0.1$.", "*** $p<0.01$，** $p<0.05$，* $p<0.1$。"),
+    "tex_reg_note": ("Standard errors clustered by region in parentheses. {stars}", "括号内为按省份聚类的标准误。{stars}"),
+    "tex_reg_fe_main": ("NQPF and high-quality development: two-way fixed effects", "新质生产力与高质量发展：双向固定效应"),
+    "tex_reg_robustness": ("Robustness of the NQPF coefficient (each row a separate regression)",
+                           "新质生产力系数的稳健性（每行为一个单独回归）"),
+    "tex_reg_fe_coefficients": ("NQPF and high-quality development: two-way fixed effects",
+                                "新质生产力与高质量发展：双向固定效应"),
+    "tex_reg_sdm_coefficients": ("Spatial Durbin model with two-way fixed effects (Lee-Yu bias-corrected QML)",
+                                 "双向固定效应空间杜宾模型（Lee-Yu 偏差修正拟极大似然估计）"),
+    "tex_term_nqpf": ("nqpf", "新质生产力"),
+    "tex_term_gov_size": ("gov_size", "政府规模"),
+    "tex_term_ln_population": ("ln_population", "人口（对数）"),
+    "tex_term_ln_exports_pc": ("ln_exports_pc", "人均出口（对数）"),
+    "tex_reg_other": ("Regressions: {stem}", "回归结果：{stem}"),
+    "tex_needs": ("", "% Chinese text: compile with XeLaTeX and the ctex (or xeCJK) package / 中文表格：请用 XeLaTeX 及 ctex（或 xeCJK）宏包编译"),
 }
 
 
