@@ -83,6 +83,7 @@ from typing import Any, cast
 import pandas as pd
 
 from nqpf.innovation.matching import Match, TermMatcher, normalize
+from nqpf.innovation.qualify_structure import StructureReader
 from nqpf.innovation.taxonomy import Taxonomy
 from nqpf.safeyaml import load_yaml
 
@@ -298,6 +299,8 @@ class Qualifier:
         self._negators = {normalize(str(n)) for n in (*neg.get("zh", []), *neg.get("en", []))}
         self._breaks = set(self.cues.get("clause_breaks", "，。；！？,.;!?\n"))
         self._exceptions = tuple(normalize(str(x)) for x in self.cues.get("negation_exceptions", []))
+        self._aggregate = TermMatcher(_forms(self.cues.get("aggregate")))
+        self._structure = StructureReader(self.cues.get("structure") or {}, self._breaks)
         forms = self.taxonomy.forms()
         self._field_forms = {normalize(f): s for f, s in forms.items()}
         self._field_matcher = TermMatcher(list(self._field_forms))
@@ -327,7 +330,8 @@ class Qualifier:
         tok_at = self._token_index(text, tokens)
 
         starts = {s: e for _, s, e in tokens}
-        modal = tuple(m.start for m in self._modal.find(text) if len(m.form) > 1 or starts.get(m.start) == m.end)
+        modal = tuple(m.start for m in self._modal.find(text) if (len(m.form) > 1 or starts.get(m.start) == m.end)
+                      and not (m.form == "要" and self._structure.past_before(text, m.start)))  # 过去要: had to
         ends = [m.end() for m in _SENTENCE_END.finditer(text)]
         first_modal: dict[int, int] = {}
         for pos in modal:
@@ -358,10 +362,17 @@ class Qualifier:
                 if not any(e.start <= fm.start() < e.start + len(e.cue) for e in evidence[crit]):
                     evidence[crit].append(Evidence(crit, fm.group(0).strip(), self._context(text, fm.start(), fm.end()),
                                                    fm.start()))
+        for h in self._structure.find(text, starts, planned):  # disruption by structure: before/now, no longer, adoption
+            if not any(e.start <= h.start < e.start + len(e.cue) or h.start <= e.start < h.end for e in evidence["disruption"]):
+                evidence["disruption"].append(Evidence("disruption", h.phrase, self._context(text, h.start, h.end), h.start))
         for m in self._burdens.find(text):  # 排放降为零, scrap losses fell: evidence for the criterion
             crit = cast(str, self._burdens.payload[m.form])
             if self._decreasing(text, m) and not any(e.start <= m.start < e.start + len(e.cue) for e in evidence[crit]):
-                evidence[crit].append(self._evidence(crit, m, text, tokens, tok_at))
+                evidence[crit].append(Evidence(crit, text[m.start : m.end], self._context(text, m.start, m.end), m.start))
+        for h in self._structure.measured_changes(text, planned):  # 亩产提高约5%, 60% more scans: wealth (R7)
+            lo, hi = self._structure.clause(text, h.start, h.end)  # only where the clause has no wealth cue yet
+            if not self._spending(text, h.start, h.end) and not any(lo <= e.start < hi for e in evidence["wealth"]):
+                evidence["wealth"].append(Evidence("wealth", h.phrase, self._context(text, h.start, h.end), h.start))
         covered = {p for e in evidence["living"] for p in range(e.start, e.start + len(e.cue))}
         for w, s, e in tokens:  # people named by their ending (渔民, 住户, 操作员): living standards
             if s not in covered and self._is_people(w):
@@ -374,6 +385,8 @@ class Qualifier:
         signals["vague"] += tuple(Evidence("vague", tm.group(0), self._context(text, tm.start(), tm.end()), tm.start())
                                   for tm in _TARGET_YEAR.finditer(text))
         signals["expansion"] = tuple(e for e in signals["expansion"] if not planned(e.start))
+        signals["aggregate"] = tuple(Evidence("aggregate", text[m.start:m.end], self._context(text, m.start, m.end), m.start)
+                                     for m in self._aggregate.find(text))
         signals["figures"] = tuple(Evidence("figures", fm.group(0).strip(), self._context(text, fm.start(), fm.end()), fm.start())
                                    for fm in _FIGURE.finditer(text) if not self._is_year(fm))
         concrete, vague = self._sentences(text, signals, modal)
@@ -538,7 +551,7 @@ class Qualifier:
                     f"a conventional change: no new production method, only '{conv}'",
                     f"属于常规变化：没有新的生产方式，只有“{conv}”")]
             grow = "', '".join(dict.fromkeys(e.cue for e in signals["expansion"]))
-            if grow:
+            if grow and not signals["aggregate"]:
                 return Verdict.DOES_NOT_QUALIFY, "expansion", [Reason(
                     f"a conventional change: building or adding with no new production method described ('{grow}')",
                     f"属于常规变化：新建或增加，但未描述新的生产方式（“{grow}”）")]
