@@ -347,6 +347,8 @@ class Qualifier:
             relief = crit == "living" and m.form in self._relief
             if ev.negated and relief:  # 未发生伤亡事故, no accidents: for living standards
                 ev = Evidence(crit, ev.cue, ev.context, ev.start)
+            elif ev.negated and planned(m.start):  # a negation inside a plan or trial (no costs were published) says nothing
+                continue
             elif harm:  # a stated harm is evidence against the criterion; a negated one is neutral; a decreasing one is for it
                 if ev.negated:
                     continue
@@ -384,7 +386,8 @@ class Qualifier:
                    for k, mat in self._signal_matchers.items()}  # a one-character cue (要, 拟) must be a whole word
         signals["vague"] += tuple(Evidence("vague", tm.group(0), self._context(text, tm.start(), tm.end()), tm.start())
                                   for tm in _TARGET_YEAR.finditer(text))
-        signals["expansion"] = tuple(e for e in signals["expansion"] if not planned(e.start))
+        for kind in ("expansion", "conventional"):  # a planned expansion or merger is a plan (guide R10), not a change
+            signals[kind] = tuple(e for e in signals[kind] if not planned(e.start))
         signals["aggregate"] = tuple(Evidence("aggregate", text[m.start:m.end], self._context(text, m.start, m.end), m.start)
                                      for m in self._aggregate.find(text))
         signals["figures"] = tuple(Evidence("figures", fm.group(0).strip(), self._context(text, fm.start(), fm.end()), fm.start())

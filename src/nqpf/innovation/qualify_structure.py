@@ -42,8 +42,9 @@ KINDS = ("before", "now", "no_longer")
 _CHANGE_FIGURE = re.compile(
     r"\d[\d,]*(?:\.\d+)?\s*(?:%|个百分点|倍|成|percent|per cent|times|(?:万|亿|千)?(?:元|吨|公斤|斤|千瓦时|度|立方米|方|小时|分钟|天|人|个|件|台|单))"
     r"|[一二两三四五六七八九十几]+(?:成|倍|分钟|小时|天|个月|人)|一半|三分之[一二]|四分之[一三]|五分之[一二三四]"
-    r"|\b(?:half|halved|a third|two thirds|a quarter|a fifth|twice|double[ds]?|tripled|threefold|twofold|"
-    r"\d+(?:\.\d+)?\s*(?:%|percent|per cent|times|hours?|minutes?|days?|tonnes?|yuan))"
+    r"|\b(?:half|halved|a third|two thirds|a quarter|a fifth|twice|double[ds]?|tripled|[a-z]+fold|"
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|a few|\d+(?:\.\d+)?)\s*(?:%|percent|per cent|times|hours?|minutes?|"
+    r"days?|weeks?|months?|tonnes?|yuan|workers|people))"
 )
 """A figure that can measure a change: a share, a multiple, an amount, a duration."""
 
