@@ -300,6 +300,7 @@ class Qualifier:
         self._breaks = set(self.cues.get("clause_breaks", "，。；！？,.;!?\n"))
         self._exceptions = tuple(normalize(str(x)) for x in self.cues.get("negation_exceptions", []))
         self._aggregate = TermMatcher(_forms(self.cues.get("aggregate")))
+        self._disclosure = TermMatcher(_forms(self.cues.get("disclosure")))
         self._structure = StructureReader(self.cues.get("structure") or {}, self._breaks)
         forms = self.taxonomy.forms()
         self._field_forms = {normalize(f): s for f, s in forms.items()}
@@ -347,8 +348,8 @@ class Qualifier:
             relief = crit == "living" and m.form in self._relief
             if ev.negated and relief:  # 未发生伤亡事故, no accidents: for living standards
                 ev = Evidence(crit, ev.cue, ev.context, ev.start)
-            elif ev.negated and planned(m.start):  # a negation inside a plan or trial (no costs were published) says nothing
-                continue
+            elif ev.negated and (planned(m.start) or self._disclosure_clause(text, m)):
+                continue  # a negation inside a plan or trial, or about disclosure (no costs were published), says nothing
             elif harm:  # a stated harm is evidence against the criterion; a negated one is neutral; a decreasing one is for it
                 if ev.negated:
                     continue
@@ -370,7 +371,10 @@ class Qualifier:
         for m in self._burdens.find(text):  # 排放降为零, scrap losses fell: evidence for the criterion
             crit = cast(str, self._burdens.payload[m.form])
             if self._decreasing(text, m) and not any(e.start <= m.start < e.start + len(e.cue) for e in evidence[crit]):
-                evidence[crit].append(Evidence(crit, text[m.start : m.end], self._context(text, m.start, m.end), m.start))
+                ev = Evidence(crit, text[m.start : m.end], self._context(text, m.start, m.end), m.start)
+                evidence[crit].append(ev)
+                if m.form in self._both:  # a user's lower bill is wealth and living standards (R8)
+                    evidence["wealth" if crit == "living" else "living"].append(ev)
         for h in self._structure.measured_changes(text, planned):  # 亩产提高约5%, 60% more scans: wealth (R7)
             lo, hi = self._structure.clause(text, h.start, h.end)  # only where the clause has no wealth cue yet
             if not self._spending(text, h.start, h.end) and not any(lo <= e.start < hi for e in evidence["wealth"]):
@@ -378,7 +382,9 @@ class Qualifier:
         covered = {p for e in evidence["living"] for p in range(e.start, e.start + len(e.cue))}
         for w, s, e in tokens:  # people named by their ending (渔民, 住户, 操作员): living standards
             if s not in covered and self._is_people(w):
-                evidence["living"].append(self._evidence("living", Match(s, e, w), text, tokens, tok_at))
+                ev = self._evidence("living", Match(s, e, w), text, tokens, tok_at)
+                if not ev.negated:  # 没有一户赔本: people under a negator are neutral, not a failed criterion
+                    evidence["living"].append(ev)
         for c in CRITERIA:
             evidence[c].sort(key=lambda e: e.start)
         signals = {k: tuple(Evidence(k, text[m.start:m.end], self._context(text, m.start, m.end), m.start)
@@ -437,6 +443,11 @@ class Qualifier:
         lo = max((text.rfind(b, 0, start) for b in self._breaks), default=-1) + 1
         his = [i for i in (text.find(b, end) for b in self._breaks) if i >= 0]
         return bool(self._spend.find(text[lo : min(his, default=len(text))]))
+
+    def _disclosure_clause(self, text: str, m: Match) -> bool:
+        """Whether the cue's clause is about disclosure (未公布, *were published*): a negation there is missing information."""
+        lo, hi = self._structure.clause(text, m.start, m.end)
+        return bool(self._disclosure.find(text[lo:hi]))
 
     def _is_people(self, word: str) -> bool:
         """A Chinese word for people by its ending (rule 3a): 2-4 characters, a listed ending, not excluded."""
