@@ -83,6 +83,7 @@ from typing import Any, cast
 import pandas as pd
 
 from nqpf.innovation.matching import Match, TermMatcher, normalize
+from nqpf.innovation.qualify_calibration import Calibration
 from nqpf.innovation.qualify_structure import StructureReader
 from nqpf.innovation.taxonomy import Taxonomy
 from nqpf.safeyaml import load_yaml
@@ -191,6 +192,8 @@ class Qualification:
     signals: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
     concrete_sentences: int = 0
     vague_sentences: int = 0
+    margin: int = 0
+    """Evidence margin of the deciding rule (see :meth:`Qualifier._margin`); the confidence is a function of it."""
 
     @property
     def qualifies(self) -> bool:
@@ -224,6 +227,7 @@ class Qualification:
             "verdict_zh": self.verdict.label_zh,
             "confidence": round(self.confidence, 4),
             "rule": self.rule,
+            "margin": self.margin,
             "reasons": [{"en": r.en, "zh": r.zh} for r in self.reasons],
             "scores": self.scores,
             "criteria": {k: {"status": v.status, "score": v.score,
@@ -274,8 +278,10 @@ class Qualifier:
         *,
         min_tokens: int = 8,
         window: int = 4,
+        calibration: Calibration | None = None,
     ) -> None:
         self.taxonomy = taxonomy or Taxonomy.default()
+        self.calibration = calibration  # None: the fixed formula 1 - 0.5**(margin + 1)
         self.cues = dict(cues or _load_cues())
         self.min_tokens, self.window = min_tokens, window
         crit = self.cues["criteria"]
@@ -423,9 +429,13 @@ class Qualifier:
         criteria = {c: self._score(c, crit_spec[c], evidence[c]) for c in CRITERIA}
         frontier = 1 - 0.5 ** len(frontier_concepts) if frontier_concepts else 0.0
         verdict, rule, reasons = self._verdict(criteria, bool(sectors), n_tokens, signals, concrete, vague)
-        conf = self._confidence(rule, criteria, bool(sectors), signals, concrete, vague)
+        margin = self._margin(rule, criteria, bool(sectors), signals, concrete, vague)
+        if self.calibration is None:  # the fixed formula
+            conf = 1 - 0.5 ** (margin + 1)
+        else:  # a Platt fit passed in (qualify_calibration.py)
+            conf = self.calibration.probability(verdict.value, margin)
         return Qualification(verdict, tuple(reasons), criteria, frontier, tuple(fields), tuple(sectors), tuple(types),
-                             tuple(ignored), n_tokens, text, conf, rule, signals, concrete, vague)
+                             tuple(ignored), n_tokens, text, conf, rule, signals, concrete, vague, margin)
 
     # -- rules -----------------------------------------------------------------------
     def _strip_ignored(self, text: str, ignored: list[str]) -> str:
@@ -592,11 +602,11 @@ class Qualifier:
         return Verdict.INSUFFICIENT_EVIDENCE, "missing_criteria", reasons
 
     @staticmethod
-    def _confidence(
+    def _margin(
         rule: str, criteria: dict[str, CriterionResult], frontier: bool,
         signals: Mapping[str, tuple[Evidence, ...]], concrete: int, vague: int,
-    ) -> float:
-        """``1 - 0.5**(m + 1)`` for the evidence margin ``m`` of the deciding rule:
+    ) -> int:
+        """The evidence margin ``m >= 0`` of the deciding rule:
 
         * qualifies: distinct cues of the weakest criterion - 1, + 1 for a frontier field, + 1 for
           two or more concrete sentences, - 1 per distinct conventional cue, - 1 per vague sentence;
@@ -622,7 +632,7 @@ class Qualifier:
             m = 1
         else:
             m = 0
-        return 1 - 0.5 ** (max(m, 0) + 1)
+        return max(m, 0)
 
 
 @functools.lru_cache(maxsize=1)
