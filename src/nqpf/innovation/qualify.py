@@ -38,6 +38,13 @@ Transparent rules (cue lexicon ``taxonomy/qualifier_cues.yaml``, fields from the
    (R7), both only outside a plan; a **switch of method** (不再…而是, *converted … from … to …*) is
    disruption; **layoffs** are a harm; pilots, trials, signings, awards, patents and labs are
    counted like modal words (inputs and events, not results).
+   (3c) Added for writers 2 and 3 (``qualify_structure.py``): **disruption read from structure**, the old way
+   named (过去, *used to*), the present way set against it (现在, *now*), the old way stopped (不再, *no longer*)
+   or a technique adopted in a clause (用上…机器人, *with an AI tool*), each outside a plan and not in a clause
+   that says the old way stayed (沿用, 仍, *same, as before*); a **measured change** (a figure with a change
+   word: 亩产提高约5%, *60% more scans*) is wealth (R7); building stated for a whole region (全省, *the
+   province's*) is an aggregate statistic, not an expansion; conventional cues and negations inside a plan, and
+   negations about disclosure (*no costs were published*), do not count; people under a negator are neutral.
 4. **Scores**: a criterion with ``n`` distinct affirmed cues scores ``1 - 0.5**n``; it is
    *negated* if a harm is stated, else *met* if affirmed occurrences outnumber negated ones,
    *negated* if it has negated occurrences and no more affirmed ones, *absent* otherwise. A sentence is **concrete** when its facts, figures
@@ -64,7 +71,8 @@ Transparent rules (cue lexicon ``taxonomy/qualifier_cues.yaml``, fields from the
 
 6. **Confidence**: ``1 - 0.5**(m + 1)`` for an evidence margin ``m >= 0`` of the rule that
    decided (0.5, 0.75, 0.875 ...): the number of supporting signals beyond the minimum, minus
-   the conflicting ones (see :meth:`Qualifier._confidence`). On the held-out part of the
+   the conflicting ones (see :meth:`Qualifier._margin`; ``q.margin``), or a Platt fit passed as
+   ``calibration`` (``qualify_calibration.py``). On the held-out part of the
    evaluation set higher confidence is more often right (``benchmarks/bench_qualifier.py``).
 """
 
