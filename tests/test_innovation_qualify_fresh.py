@@ -20,7 +20,7 @@ DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
 ACHIEVED = {
     "qualifier_fresh_dev.csv": {"qualifies": 28, "does_not_qualify": 30, "insufficient_evidence": 30},
     "qualifier_fresh_test.csv": {"qualifies": 47, "does_not_qualify": 49, "insufficient_evidence": 48},
-    "qualifier_fresh2_dev_A.csv": {"qualifies": 20, "does_not_qualify": 24, "insufficient_evidence": 24},
+    "qualifier_fresh2_dev_A.csv": {"qualifies": 21, "does_not_qualify": 24, "insufficient_evidence": 24},
     "qualifier_fresh2_dev_B.csv": {"qualifies": 24, "does_not_qualify": 24, "insufficient_evidence": 23},
 }
 """Correct verdicts per labelled class on each file with the rules of this commit (development figures)."""

@@ -54,6 +54,19 @@ def test_a_marker_in_a_clause_that_says_the_old_way_stayed_is_no_change(text: st
     assert stays in [e.cue for e in q.signals["conventional"]]
 
 
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [("The sawmill now turns its offcuts into wood pellets for village stoves; its pellet sales bring in 2 million yuan a year and "
+      "families no longer burn coal.", "turns its offcuts into"),
+     ("糖厂把甘蔗渣做成可降解餐盒，每吨多卖300元，周边农民不再焚烧蔗渣。", "做成"),
+     ("The quarry stopped dumping spoil in the river and crushes it for road base, saving 2 million yuan; "
+      "fishermen downstream have clear water again.", "stopped")],
+)
+def test_conversion_and_a_stopped_practice_are_disruption(text: str, phrase: str) -> None:
+    assert phrase in _cues(text, "disruption")
+    assert qualify(text).verdict is Verdict.QUALIFIES
+
+
 def test_a_chinese_marker_must_be_a_whole_word() -> None:
     # 以前 inside 前所未有 is no "before"
     hits = default_qualifier()._structure.find("产量达到前所未有的水平", {0: 2, 2: 4, 4: 6, 6: 7, 7: 9, 9: 11}, lambda _: False)

@@ -11,7 +11,9 @@ besides the lexicon the qualifier reads four structures that say *how the work i
 3. **no longer**: the old way has stopped (不再, 不用再, 再也不用, *no longer, any more*);
 4. **adoption**: a completed adoption of a technique (用上, 接入, 引入, 部署, *uses, with, via, by*)
    governed by a technique noun (机器人, 平台, 无人机, 传感, 在线, *robot, drone, platform, sensor,
-   online, AI, software*) in the same clause.
+   online, AI, software*) in the same clause;
+5. **conversion** (English): an input turned into a product (*turns corn stalks into pellets*);
+   the Chinese forms (做成, 制成, 加工成) are in the lexicon.
 
 A marker counts only outside a plan (after a modal word in its sentence it is an intention) and
 only when its clause does not say the old way stayed (沿用, 仍, 照旧, 还是, *same, as before,
@@ -47,6 +49,9 @@ _CHANGE_FIGURE = re.compile(
     r"days?|weeks?|months?|tonnes?|yuan|workers|people))"
 )
 """A figure that can measure a change: a share, a multiple, an amount, a duration."""
+_CONVERSION_EN = re.compile(r"\b(?:turns?|turned|turning|converts?|converted|converting|processes|processed|made)\b"
+                            r"[^.;:]{1,60}?\binto\b")
+"""An input turned into a product (*turns corn stalks into pellets*): a new input or route."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ class StructureReader:
             t = next((t for t in techniques if a.end <= t.start < hi), None)
             if t is not None:
                 hits.append(StructureHit("adoption", text[a.start : t.end], a.start, t.end))
+        for cm in _CONVERSION_EN.finditer(text):
+            if not planned(cm.start()):
+                hits.append(StructureHit("conversion", cm.group(0), cm.start(), cm.end()))
         return sorted(hits, key=lambda h: h.start)
 
     def past_before(self, text: str, pos: int) -> bool:
