@@ -67,6 +67,14 @@ def test_conversion_and_a_stopped_practice_are_disruption(text: str, phrase: str
     assert qualify(text).verdict is Verdict.QUALIFIES
 
 
+@pytest.mark.parametrize(
+    "text", ["过去一年，全省新建5G基站2万个，居民收入增长5%。", "过去五年，工业增加值年均增长7%。",
+             "In the past year the city opened 20 new clinics and residents' incomes rose 5%."])
+def test_a_period_of_time_is_not_the_old_way(text: str) -> None:
+    assert _cues(text, "disruption") == []
+    assert qualify(text).verdict is not Verdict.QUALIFIES
+
+
 def test_a_chinese_marker_must_be_a_whole_word() -> None:
     # 以前 inside 前所未有 is no "before"
     hits = default_qualifier()._structure.find("产量达到前所未有的水平", {0: 2, 2: 4, 4: 6, 6: 7, 7: 9, 9: 11}, lambda _: False)

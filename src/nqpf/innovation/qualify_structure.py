@@ -6,7 +6,8 @@ organising production. Writers who never saw the cue lexicon describe such a cha
 words (*now sow seed from drones*, 过去靠人工…现在, 改在工厂预制, *no longer walk the tanks*), so
 besides the lexicon the qualifier reads four structures that say *how the work is done changed*:
 
-1. **before**: the old way is named (过去, 以前, 原先, 以往, *used to, previously, formerly*);
+1. **before**: the old way is named (过去, 以前, 原先, 以往, *used to, previously, formerly*), not a
+   period of time (过去一年, *in the past year*);
 2. **now**: the present way is set against it (现在, 如今, *now, nowadays*);
 3. **no longer**: the old way has stopped (不再, 不用再, 再也不用, *no longer, any more*);
 4. **adoption**: a completed adoption of a technique (用上, 接入, 引入, 部署, *uses, with, via, by*)
@@ -52,6 +53,9 @@ _CHANGE_FIGURE = re.compile(
 _CONVERSION_EN = re.compile(r"\b(?:turns?|turned|turning|converts?|converted|converting|processes|processed|made)\b"
                             r"[^.;:]{1,60}?\binto\b")
 """An input turned into a product (*turns corn stalks into pellets*): a new input or route."""
+_PERIOD_AFTER = re.compile(r"\s*(?:[一二两三四五六七八九十几数\d]+\s*)?(?:个)?(?:年|月|周|天|季度)"
+                          r"|\s+(?:(?:few|two|three|four|five|ten|\d+)\s+)?(?:year|years|decade|decades|months?|weeks?)\b")
+"""A time period after a *before* marker (过去一年, 过去五年, *in the past year*): a date, not the old way."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class StructureReader:
         hits: list[StructureHit] = []
         for kind, mat in self._markers.items():
             for m in mat.find(text):
+                if kind == "before" and _PERIOD_AFTER.match(text, m.end):
+                    continue  # 过去一年, in the past year: a period of time
                 if whole(m) and not planned(m.start) and not self._stays(text, m):
                     hits.append(StructureHit(kind, text[m.start : m.end], m.start, m.end))
         techniques = [m for m in self._technique.find(text) if not planned(m.start)]
