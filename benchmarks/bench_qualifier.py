@@ -1,19 +1,21 @@
-"""Benchmark of the NQPF qualifier on the labelled evaluation set (benchmarks/data/qualifier_eval.csv).
+"""Benchmark of the NQPF qualifier on labelled evaluation sets (benchmarks/data/*.csv).
 
-Run ``python benchmarks/bench_qualifier.py [--data FILE] [--split test|all] [--repeat 5]
-[--predictions OUT.csv]``. The fresh sets written by an independent labeller are
-``--data benchmarks/data/qualifier_fresh_test.csv --split all`` (and ``qualifier_fresh_dev.csv``).
+Run ``python benchmarks/bench_qualifier.py [--data FILE [FILE ...]] [--split test|all] [--repeat 5]
+[--predictions OUT.csv]``. Several files are concatenated (each keeps its ``split`` column) and
+reported together and file by file; the held-out test parts of writers 2 and 3 are scored with
+``--data A.csv B.csv --split all``. The fresh sets by writers who never saw the rules are
+``qualifier_fresh_{dev,test}.csv`` (writer 1) and ``qualifier_fresh2_dev_{A,B}.csv`` (writers 2, 3).
 Prints, on the chosen part (default: the ``test`` part of ``qualifier_eval.csv``):
 
-1. accuracy, per-class precision and recall, the confusion matrix;
+1. accuracy, per-class precision and recall, the confusion matrix, and with several files the
+   accuracy and per-class recall of each file;
 2. the reliability table of the confidence (per bin: n, mean confidence, share correct);
-3. accuracy on every part (``dev``, ``dev_b``, ``dev_c``, ``test``) and per language;
+3. accuracy on every part (``dev``, ``dev_b``, ``dev_c``, ``test`` ...) and per language;
 4. a baseline measured on the same rows in the same run: the majority class (every row gets the
-   most frequent label of the other parts of the file, or of the part itself when the file has
-   one part);
-5. speed: descriptions per second, median of ``--repeat`` runs over the whole set.
+   most frequent label of the other parts of the data, or of the part itself when it is all);
+5. speed: descriptions per second, median of ``--repeat`` runs over all rows.
 
-See benchmarks/data/README.md for how the set was written, split and used (and which parts
+See benchmarks/data/README.md for how the sets were written, split and used (and which parts
 were inspected before the rules were final).
 """
 
@@ -26,40 +28,58 @@ from pathlib import Path
 
 import pandas as pd
 
-from nqpf.innovation.evaluation import evaluate, load_eval_set
+from nqpf.innovation.evaluation import LABELS, EvalResult, evaluate, load_eval_set
 from nqpf.innovation.qualify import default_qualifier
 
 DATA = Path(__file__).resolve().parent / "data" / "qualifier_eval.csv"
 
 
+def load_files(paths: list[Path]) -> pd.DataFrame:
+    """The files' rows, concatenated, with a ``file`` column (the file's name)."""
+    return pd.concat([load_eval_set(p).assign(file=p.name) for p in paths], ignore_index=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--split", default="test", help="part to report in detail (default: test)")
+    ap.add_argument("--data", type=Path, nargs="+", default=[DATA], help="one or more labelled CSV files")
+    ap.add_argument("--split", default="test", help="part to report in detail (default: test; all: every row)")
     ap.add_argument("--repeat", type=int, default=5, help="runs for the speed median")
     ap.add_argument("--predictions", type=Path, default=None, help="write the part's per-row verdicts to this CSV")
     args = ap.parse_args()
     pd.set_option("display.width", 160)
-    data = load_eval_set(args.data)
+    missing = [str(p) for p in args.data if not p.is_file()]
+    if missing:
+        raise SystemExit(f"no such file: {', '.join(missing)}")
+    data = load_files(args.data)
     part = data if args.split == "all" else data[data["split"] == args.split]
     if part.empty:
         raise SystemExit(f"no rows with split == {args.split!r}; parts: {sorted(set(data['split']))}")
     q = default_qualifier()
     res = evaluate(part, q)
+    pred_part = res.predictions.assign(file=part["file"].to_numpy())
     if args.predictions is not None:
-        res.predictions.to_csv(args.predictions, index=False)
-    print(f"NQPF qualifier on the '{args.split}' part: {len(part)} descriptions "
+        pred_part.to_csv(args.predictions, index=False)
+    print(f"NQPF qualifier on the '{args.split}' part of {len(args.data)} file(s): {len(part)} descriptions "
           f"({part['lang'].value_counts().to_dict()}, {part['field'].nunique()} fields)")
     print(f"\n1. accuracy: {res.accuracy:.3f}  (goal >= 0.90; recall goal >= 0.85 per class)")
     print(res.per_class().round(3).to_string())
     print("\nconfusion matrix (rows: label, columns: verdict)")
     print(res.confusion().to_string())
+    if len(args.data) > 1:
+        print("\nper file: accuracy and recall per class")
+        rows = []
+        for name, g in pred_part.groupby("file", sort=False):
+            r = EvalResult(g.drop(columns="file"))
+            rec = r.per_class()["recall"]
+            rows.append({"file": name, "n": len(g), "accuracy": r.accuracy, **{f"recall_{k}": rec[k] for k in LABELS}})
+        print(pd.DataFrame(rows).set_index("file").round(3).to_string())
     print("\n2. reliability of the confidence (1 - 0.5**(margin + 1))")
     print(res.reliability().round(3).to_string())
     full = evaluate(data, q)
-    pred = full.predictions.assign(split=data["split"].to_numpy())
+    pred = full.predictions.assign(split=data["split"].to_numpy(), file=data["file"].to_numpy())
     print("\n3. accuracy by part and language")
-    print(pred.pivot_table(index="split", columns="lang", values="correct", aggfunc="mean").round(3).to_string())
+    index = ["file", "split"] if len(args.data) > 1 else "split"
+    print(pred.pivot_table(index=index, columns="lang", values="correct", aggfunc="mean").round(3).to_string())
     dev = data[data["split"] != args.split] if args.split != "all" else data.iloc[:0]
     majority = dev["label"].mode().iloc[0] if not dev.empty else part["label"].mode().iloc[0]
     base = float((part["label"] == majority).mean())

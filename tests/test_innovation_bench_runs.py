@@ -13,11 +13,16 @@ def _run(args: list[str]) -> str:
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=600, check=True).stdout
 
 
-def test_bench_qualifier_runs_on_the_fresh_test_part() -> None:
-    out = _run([str(REPO / "benchmarks" / "bench_qualifier.py"), "--data",
-                str(REPO / "benchmarks" / "data" / "qualifier_fresh_test.csv"), "--split", "all", "--repeat", "1"])
-    assert "150 descriptions" in out and "accuracy: 0.7" in out
+def test_bench_qualifier_runs_on_several_files() -> None:
+    data = REPO / "benchmarks" / "data"
+    out = _run([str(REPO / "benchmarks" / "bench_qualifier.py"), "--data", str(data / "qualifier_fresh2_dev_A.csv"),
+                str(data / "qualifier_fresh2_dev_B.csv"), "--split", "all", "--repeat", "1"])
+    assert "2 file(s): 144 descriptions" in out
     assert "confusion matrix" in out and "reliability of the confidence" in out and "descriptions/s" in out
+    per_file = out.split("per file: accuracy and recall per class")[1].split("2. reliability")[0]
+    rows = {line.split()[0]: line.split()[1:] for line in per_file.strip().splitlines()[2:]}
+    assert set(rows) == {"qualifier_fresh2_dev_A.csv", "qualifier_fresh2_dev_B.csv"}
+    assert all(r[0] == "72" and float(r[1]) >= 0.9 for r in rows.values()), rows
 
 
 def test_bench_innovation_runs_at_tiny_scale(data_dir: Path) -> None:

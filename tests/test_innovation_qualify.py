@@ -47,7 +47,8 @@ def test_evidence_of_a_qualifying_description() -> None:
     table = q.evidence_table()
     assert set(table["target"]) == {"disruption", "wealth", "living", "sei_it,de_technology,dt_ai", "facts", "figures"}
     en = qualify(EN_QUALIFIES)
-    assert [e.cue for e in en.criteria["disruption"].evidence] == ["digital twins", "automate"]
+    # a technique adopted (uses ... AI) is read from structure, beside the lexicon's cues
+    assert [e.cue for e in en.criteria["disruption"].evidence] == ["uses generative ai", "digital twins", "automate"]
     assert en.sectors == ("fi_gen_ai",)
 
 

@@ -37,11 +37,12 @@ def _signal(q: Qualification, kind: str) -> list[str]:
         ("The internet company acquired a competitor to combine user bases and its advertising revenue grew 12%.",
          ["acquired", "combine user"]),
         # repackaging or renaming
-        ("某公司将原有饮料产品更换包装并更名为“元气新质”系列，配方和生产线都没有调整，售价提高20%。", ["原有", "更换包装", "更名"]),
+        ("某公司将原有饮料产品更换包装并更名为“元气新质”系列，配方和生产线都没有调整，售价提高20%。",
+         ["原有", "更换包装", "更名", "没有调整"]),
         ("The phone brand released last year's model in a new colour under a new name, and sales rose 8%.",
          ["last year's model", "new name"]),
         # financial or land speculation
-        ("某企业利用闲置资金炒作股票和期货，投资收益占利润的60%。", ["炒作", "期货"]),
+        ("某企业利用闲置资金炒作股票和期货，投资收益占利润的60%。", ["炒作", "股票", "期货"]),
         ("The developer bought land cheaply and resold the land-use rights, booking a gain of 800 million yuan.",
          ["bought land", "land-use"]),
         ("某地产企业低价拿地后转让土地使用权，获得收益8亿元。", ["拿地", "转让", "土地"]),

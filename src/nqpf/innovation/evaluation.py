@@ -40,7 +40,7 @@ class EvalResult:
     """Predictions and metrics of one evaluation."""
 
     predictions: pd.DataFrame
-    """``id, lang, field, label, predicted, confidence, rule, correct``."""
+    """``id, lang, field, label, predicted, confidence, rule, correct, margin``."""
 
     @property
     def accuracy(self) -> float:
@@ -81,6 +81,6 @@ def evaluate(data: pd.DataFrame, qualifier: Qualifier | None = None) -> EvalResu
     for r in data.itertuples(index=False):
         res = q.qualify(str(r.text))
         rows.append((r.id, r.lang, r.field, r.label, res.verdict.value, res.confidence, res.rule,
-                     res.verdict.value == r.label))
-    pred = pd.DataFrame(rows, columns=["id", "lang", "field", "label", "predicted", "confidence", "rule", "correct"])
+                     res.verdict.value == r.label, res.margin))
+    pred = pd.DataFrame(rows, columns=["id", "lang", "field", "label", "predicted", "confidence", "rule", "correct", "margin"])
     return EvalResult(pred)

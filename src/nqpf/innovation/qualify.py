@@ -38,6 +38,13 @@ Transparent rules (cue lexicon ``taxonomy/qualifier_cues.yaml``, fields from the
    (R7), both only outside a plan; a **switch of method** (不再…而是, *converted … from … to …*) is
    disruption; **layoffs** are a harm; pilots, trials, signings, awards, patents and labs are
    counted like modal words (inputs and events, not results).
+   (3c) Added for writers 2 and 3 (``qualify_structure.py``): **disruption read from structure**, the old way
+   named (过去, *used to*), the present way set against it (现在, *now*), the old way stopped (不再, *no longer*)
+   or a technique adopted in a clause (用上…机器人, *with an AI tool*), each outside a plan and not in a clause
+   that says the old way stayed (沿用, 仍, *same, as before*); a **measured change** (a figure with a change
+   word: 亩产提高约5%, *60% more scans*) is wealth (R7); building stated for a whole region (全省, *the
+   province's*) is an aggregate statistic, not an expansion; conventional cues and negations inside a plan, and
+   negations about disclosure (*no costs were published*), do not count; people under a negator are neutral.
 4. **Scores**: a criterion with ``n`` distinct affirmed cues scores ``1 - 0.5**n``; it is
    *negated* if a harm is stated, else *met* if affirmed occurrences outnumber negated ones,
    *negated* if it has negated occurrences and no more affirmed ones, *absent* otherwise. A sentence is **concrete** when its facts, figures
@@ -64,7 +71,8 @@ Transparent rules (cue lexicon ``taxonomy/qualifier_cues.yaml``, fields from the
 
 6. **Confidence**: ``1 - 0.5**(m + 1)`` for an evidence margin ``m >= 0`` of the rule that
    decided (0.5, 0.75, 0.875 ...): the number of supporting signals beyond the minimum, minus
-   the conflicting ones (see :meth:`Qualifier._confidence`). On the held-out part of the
+   the conflicting ones (see :meth:`Qualifier._margin`; ``q.margin``), or a Platt fit passed as
+   ``calibration`` (``qualify_calibration.py``). On the held-out part of the
    evaluation set higher confidence is more often right (``benchmarks/bench_qualifier.py``).
 """
 
@@ -83,6 +91,8 @@ from typing import Any, cast
 import pandas as pd
 
 from nqpf.innovation.matching import Match, TermMatcher, normalize
+from nqpf.innovation.qualify_calibration import Calibration
+from nqpf.innovation.qualify_structure import StructureReader
 from nqpf.innovation.taxonomy import Taxonomy
 from nqpf.safeyaml import load_yaml
 
@@ -190,6 +200,8 @@ class Qualification:
     signals: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
     concrete_sentences: int = 0
     vague_sentences: int = 0
+    margin: int = 0
+    """Evidence margin of the deciding rule (see :meth:`Qualifier._margin`); the confidence is a function of it."""
 
     @property
     def qualifies(self) -> bool:
@@ -223,6 +235,7 @@ class Qualification:
             "verdict_zh": self.verdict.label_zh,
             "confidence": round(self.confidence, 4),
             "rule": self.rule,
+            "margin": self.margin,
             "reasons": [{"en": r.en, "zh": r.zh} for r in self.reasons],
             "scores": self.scores,
             "criteria": {k: {"status": v.status, "score": v.score,
@@ -273,8 +286,10 @@ class Qualifier:
         *,
         min_tokens: int = 8,
         window: int = 4,
+        calibration: Calibration | None = None,
     ) -> None:
         self.taxonomy = taxonomy or Taxonomy.default()
+        self.calibration = calibration  # None: the fixed formula 1 - 0.5**(margin + 1)
         self.cues = dict(cues or _load_cues())
         self.min_tokens, self.window = min_tokens, window
         crit = self.cues["criteria"]
@@ -298,6 +313,9 @@ class Qualifier:
         self._negators = {normalize(str(n)) for n in (*neg.get("zh", []), *neg.get("en", []))}
         self._breaks = set(self.cues.get("clause_breaks", "，。；！？,.;!?\n"))
         self._exceptions = tuple(normalize(str(x)) for x in self.cues.get("negation_exceptions", []))
+        self._aggregate = TermMatcher(_forms(self.cues.get("aggregate")))
+        self._disclosure = TermMatcher(_forms(self.cues.get("disclosure")))
+        self._structure = StructureReader(self.cues.get("structure") or {}, self._breaks)
         forms = self.taxonomy.forms()
         self._field_forms = {normalize(f): s for f, s in forms.items()}
         self._field_matcher = TermMatcher(list(self._field_forms))
@@ -327,7 +345,8 @@ class Qualifier:
         tok_at = self._token_index(text, tokens)
 
         starts = {s: e for _, s, e in tokens}
-        modal = tuple(m.start for m in self._modal.find(text) if len(m.form) > 1 or starts.get(m.start) == m.end)
+        modal = tuple(m.start for m in self._modal.find(text) if (len(m.form) > 1 or starts.get(m.start) == m.end)
+                      and not (m.form == "要" and self._structure.past_before(text, m.start)))  # 过去要: had to
         ends = [m.end() for m in _SENTENCE_END.finditer(text)]
         first_modal: dict[int, int] = {}
         for pos in modal:
@@ -343,6 +362,8 @@ class Qualifier:
             relief = crit == "living" and m.form in self._relief
             if ev.negated and relief:  # 未发生伤亡事故, no accidents: for living standards
                 ev = Evidence(crit, ev.cue, ev.context, ev.start)
+            elif ev.negated and (planned(m.start) or self._disclosure_clause(text, m)):
+                continue  # a negation inside a plan or trial, or about disclosure (no costs were published), says nothing
             elif harm:  # a stated harm is evidence against the criterion; a negated one is neutral; a decreasing one is for it
                 if ev.negated:
                     continue
@@ -358,14 +379,26 @@ class Qualifier:
                 if not any(e.start <= fm.start() < e.start + len(e.cue) for e in evidence[crit]):
                     evidence[crit].append(Evidence(crit, fm.group(0).strip(), self._context(text, fm.start(), fm.end()),
                                                    fm.start()))
+        for h in self._structure.find(text, starts, planned):  # disruption by structure: before/now, no longer, adoption
+            if not any(e.start <= h.start < e.start + len(e.cue) or h.start <= e.start < h.end for e in evidence["disruption"]):
+                evidence["disruption"].append(Evidence("disruption", h.phrase, self._context(text, h.start, h.end), h.start))
         for m in self._burdens.find(text):  # 排放降为零, scrap losses fell: evidence for the criterion
             crit = cast(str, self._burdens.payload[m.form])
             if self._decreasing(text, m) and not any(e.start <= m.start < e.start + len(e.cue) for e in evidence[crit]):
-                evidence[crit].append(self._evidence(crit, m, text, tokens, tok_at))
+                ev = Evidence(crit, text[m.start : m.end], self._context(text, m.start, m.end), m.start)
+                evidence[crit].append(ev)
+                if m.form in self._both:  # a user's lower bill is wealth and living standards (R8)
+                    evidence["wealth" if crit == "living" else "living"].append(ev)
+        for h in self._structure.measured_changes(text, planned):  # 亩产提高约5%, 60% more scans: wealth (R7)
+            lo, hi = self._structure.clause(text, h.start, h.end)  # only where the clause has no wealth cue yet
+            if not self._spending(text, h.start, h.end) and not any(lo <= e.start < hi for e in evidence["wealth"]):
+                evidence["wealth"].append(Evidence("wealth", h.phrase, self._context(text, h.start, h.end), h.start))
         covered = {p for e in evidence["living"] for p in range(e.start, e.start + len(e.cue))}
         for w, s, e in tokens:  # people named by their ending (渔民, 住户, 操作员): living standards
             if s not in covered and self._is_people(w):
-                evidence["living"].append(self._evidence("living", Match(s, e, w), text, tokens, tok_at))
+                ev = self._evidence("living", Match(s, e, w), text, tokens, tok_at)
+                if not ev.negated:  # 没有一户赔本: people under a negator are neutral, not a failed criterion
+                    evidence["living"].append(ev)
         for c in CRITERIA:
             evidence[c].sort(key=lambda e: e.start)
         signals = {k: tuple(Evidence(k, text[m.start:m.end], self._context(text, m.start, m.end), m.start)
@@ -373,7 +406,10 @@ class Qualifier:
                    for k, mat in self._signal_matchers.items()}  # a one-character cue (要, 拟) must be a whole word
         signals["vague"] += tuple(Evidence("vague", tm.group(0), self._context(text, tm.start(), tm.end()), tm.start())
                                   for tm in _TARGET_YEAR.finditer(text))
-        signals["expansion"] = tuple(e for e in signals["expansion"] if not planned(e.start))
+        for kind in ("expansion", "conventional"):  # a planned expansion or merger is a plan (guide R10), not a change
+            signals[kind] = tuple(e for e in signals[kind] if not planned(e.start))
+        signals["aggregate"] = tuple(Evidence("aggregate", text[m.start:m.end], self._context(text, m.start, m.end), m.start)
+                                     for m in self._aggregate.find(text))
         signals["figures"] = tuple(Evidence("figures", fm.group(0).strip(), self._context(text, fm.start(), fm.end()), fm.start())
                                    for fm in _FIGURE.finditer(text) if not self._is_year(fm))
         concrete, vague = self._sentences(text, signals, modal)
@@ -401,9 +437,13 @@ class Qualifier:
         criteria = {c: self._score(c, crit_spec[c], evidence[c]) for c in CRITERIA}
         frontier = 1 - 0.5 ** len(frontier_concepts) if frontier_concepts else 0.0
         verdict, rule, reasons = self._verdict(criteria, bool(sectors), n_tokens, signals, concrete, vague)
-        conf = self._confidence(rule, criteria, bool(sectors), signals, concrete, vague)
+        margin = self._margin(rule, criteria, bool(sectors), signals, concrete, vague)
+        if self.calibration is None:  # the fixed formula
+            conf = 1 - 0.5 ** (margin + 1)
+        else:  # a Platt fit passed in (qualify_calibration.py)
+            conf = self.calibration.probability(verdict.value, margin)
         return Qualification(verdict, tuple(reasons), criteria, frontier, tuple(fields), tuple(sectors), tuple(types),
-                             tuple(ignored), n_tokens, text, conf, rule, signals, concrete, vague)
+                             tuple(ignored), n_tokens, text, conf, rule, signals, concrete, vague, margin)
 
     # -- rules -----------------------------------------------------------------------
     def _strip_ignored(self, text: str, ignored: list[str]) -> str:
@@ -421,6 +461,11 @@ class Qualifier:
         lo = max((text.rfind(b, 0, start) for b in self._breaks), default=-1) + 1
         his = [i for i in (text.find(b, end) for b in self._breaks) if i >= 0]
         return bool(self._spend.find(text[lo : min(his, default=len(text))]))
+
+    def _disclosure_clause(self, text: str, m: Match) -> bool:
+        """Whether the cue's clause is about disclosure (未公布, *were published*): a negation there is missing information."""
+        lo, hi = self._structure.clause(text, m.start, m.end)
+        return bool(self._disclosure.find(text[lo:hi]))
 
     def _is_people(self, word: str) -> bool:
         """A Chinese word for people by its ending (rule 3a): 2-4 characters, a listed ending, not excluded."""
@@ -538,7 +583,7 @@ class Qualifier:
                     f"a conventional change: no new production method, only '{conv}'",
                     f"属于常规变化：没有新的生产方式，只有“{conv}”")]
             grow = "', '".join(dict.fromkeys(e.cue for e in signals["expansion"]))
-            if grow:
+            if grow and not signals["aggregate"]:
                 return Verdict.DOES_NOT_QUALIFY, "expansion", [Reason(
                     f"a conventional change: building or adding with no new production method described ('{grow}')",
                     f"属于常规变化：新建或增加，但未描述新的生产方式（“{grow}”）")]
@@ -565,11 +610,11 @@ class Qualifier:
         return Verdict.INSUFFICIENT_EVIDENCE, "missing_criteria", reasons
 
     @staticmethod
-    def _confidence(
+    def _margin(
         rule: str, criteria: dict[str, CriterionResult], frontier: bool,
         signals: Mapping[str, tuple[Evidence, ...]], concrete: int, vague: int,
-    ) -> float:
-        """``1 - 0.5**(m + 1)`` for the evidence margin ``m`` of the deciding rule:
+    ) -> int:
+        """The evidence margin ``m >= 0`` of the deciding rule:
 
         * qualifies: distinct cues of the weakest criterion - 1, + 1 for a frontier field, + 1 for
           two or more concrete sentences, - 1 per distinct conventional cue, - 1 per vague sentence;
@@ -595,7 +640,7 @@ class Qualifier:
             m = 1
         else:
             m = 0
-        return 1 - 0.5 ** (max(m, 0) + 1)
+        return max(m, 0)
 
 
 @functools.lru_cache(maxsize=1)
