@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from service_support import live_server
-from test_service_browser import ARGS, CHROMIUM, _page, _ready, _shot
+from service_support import CHROMIUM, chromium, live_server
+from test_service_browser import _page, _ready, _shot
 from test_service_rebuild import AUTH, FW, TOKEN, _import_ceads, lean  # noqa: F401 -- the module's run
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
@@ -37,12 +37,8 @@ def stale_url(lean: tuple[Path, Path], data_dir: Path, tmp_path_factory: pytest.
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def test_banner_says_the_data_is_newer_in_both_languages(browser: Any, stale_url: str) -> None:
