@@ -23,15 +23,22 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
-from nqpf.innovation.evaluation import LABELS, EvalResult, evaluate, load_eval_set
+from nqpf.innovation.evaluation import EVAL_COLUMNS, LABELS, EvalResult, evaluate, load_eval_set
 from nqpf.innovation.qualify import default_qualifier
 
 DATA = Path(__file__).resolve().parent / "data" / "qualifier_eval.csv"
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"bench_qualifier: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def load_files(paths: list[Path]) -> pd.DataFrame:
@@ -49,11 +56,14 @@ def main() -> None:
     pd.set_option("display.width", 160)
     missing = [str(p) for p in args.data if not p.is_file()]
     if missing:
-        raise SystemExit(f"no such file: {', '.join(missing)}")
-    data = load_files(args.data)
+        _fail(f"no such file: {', '.join(missing)} (give labelled CSV files with columns {', '.join(EVAL_COLUMNS)})")
+    try:
+        data = load_files(args.data)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        _fail(str(exc).splitlines()[0])
     part = data if args.split == "all" else data[data["split"] == args.split]
     if part.empty:
-        raise SystemExit(f"no rows with split == {args.split!r}; parts: {sorted(set(data['split']))}")
+        _fail(f"no rows with split == {args.split!r}; parts: {sorted(set(data['split']))} (or --split all)")
     q = default_qualifier()
     res = evaluate(part, q)
     pred_part = res.predictions.assign(file=part["file"].to_numpy())
