@@ -137,19 +137,27 @@ def qualify_cmd(
     workers: Annotated[int, typer.Option("--workers", help="Dask worker processes / Dask 进程数", min=1)] = 2,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar (batch) / 显示进度")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON / 输出 JSON")] = False,
+    model: Annotated[str, typer.Option("--model", help="rules (default): the transparent rules; fitted: a logistic "
+                                       "layer over the rules' outputs and the text, chosen by leave-one-writer-out "
+                                       "(docs/innovation.md) / 认定模型：rules 规则（默认）；fitted 规则之上的拟合层")] = "rules",
 ) -> None:
     """Qualify one description (or a batch) and show the verdict, confidence, scores and evidence."""
-    from nqpf.innovation.qualify import Verdict, qualify
+    from nqpf.innovation.qualify import Verdict
+    from nqpf.innovation.qualify_fitted import MODELS, FittedQualification, qualifier_for
+
+    if model not in MODELS:
+        _fail("Cannot qualify / 无法认定", NqpfError(f"--model {model!r} is not known; use one of: {', '.join(MODELS)}"))
 
     given = [x for x in (description, file, batch) if x is not None]
     if len(given) != 1:
         _fail("Cannot qualify / 无法认定", NqpfError(
             "give exactly one of: TEXT, --file FILE, --batch FILE" + (f" (got {len(given)})" if given else "")))
     if batch is not None:
-        _batch(batch, out, id_column, text_column, backend, workers, progress)
+        _batch(batch, out, id_column, text_column, backend, workers, progress, model)
         return
     try:
-        q = qualify(read_description_file(file) if file is not None else _read_description(str(description)))
+        q = qualifier_for(model).qualify(read_description_file(file) if file is not None
+                                         else _read_description(str(description)))
     except NqpfError as exc:
         _fail("Cannot qualify / 无法认定", exc)
     if as_json:
@@ -176,6 +184,16 @@ def qualify_cmd(
     t.add_row("Concreteness / 具体程度", f"{q.concrete_sentences} sentence(s)", f"{q.scores['concreteness']:.3f}",
               Text(clean_plain("; ".join(dict.fromkeys(e.cue for e in q.signals.get("figures", ()))) or "-")))
     con.print(t)
+    if isinstance(q, FittedQualification):
+        probs = ", ".join(f"{k} {v:.3f}" for k, v in q.probabilities.items())
+        con.print(f"Rules' verdict / 规则结论: {q.rule_verdict.value} ({q.rule_confidence:.3f}); "
+                  f"model probabilities / 模型概率: {probs}", highlight=False)
+        ft = Table(title="Features weighing most for the verdict / 对结论贡献最大的特征")
+        ft.add_column("feature / 特征")
+        ft.add_column("weight (log-odds) / 权重", justify="right")
+        for f, w in q.contributions:
+            ft.add_row(Text(clean_plain(f)), f"{w:+.3f}")
+        con.print(ft)
     if q.sectors:
         con.print(f"Sectors / 领域: {clean(', '.join(q.sectors))}", highlight=False)
     if q.innovation_types:
@@ -190,11 +208,12 @@ def clean_plain(value: object) -> str:
 
 
 def _batch(path: Path, out: Path | None, id_column: str | None, text_column: str | None, backend: str, workers: int,
-           progress: bool) -> None:
+           progress: bool, model: str = "rules") -> None:
     from nqpf.innovation.batch import qualify_batch, write_results
 
     try:
-        res = qualify_batch(path, id_col=id_column, text_col=text_column, backend=backend, workers=workers, progress=progress)
+        res = qualify_batch(path, id_col=id_column, text_col=text_column, backend=backend, workers=workers, progress=progress,
+                            model=model)
         written = write_results(res, out) if out is not None else []
     except (NqpfError, OSError) as exc:
         _fail("Batch failed / 批量认定失败", exc)

@@ -22,6 +22,7 @@ scheduling. In this mode a CSV record must not hold a line break inside a quoted
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -33,7 +34,8 @@ from typing import Any
 import pandas as pd
 
 from nqpf.errors import NqpfError
-from nqpf.innovation.qualify import Qualification, Qualifier, default_qualifier
+from nqpf.innovation.qualify import Qualification, Qualifier
+from nqpf.innovation.qualify_fitted import MODELS, FittedQualifier, qualifier_for
 
 ID_COLUMNS = ("id", "doc_id", "编号", "序号")
 TEXT_COLUMNS = ("text", "description", "content", "描述", "文本", "内容")
@@ -224,7 +226,7 @@ def _result_row(line: int, ident: str | None, q: Qualification) -> tuple[Any, ..
             " | ".join(r.en for r in q.reasons))
 
 
-def qualify_rows(rows: Iterator[tuple[int, str | None, Any]], errors: list[RowError], qualifier: Qualifier,
+def qualify_rows(rows: Iterator[tuple[int, str | None, Any]], errors: list[RowError], qualifier: Qualifier | FittedQualifier,
                  cache: dict[str, Qualification]) -> list[tuple[Any, ...]]:
     """Qualify good rows (memoised by text); bad cells go to ``errors``."""
     out = []
@@ -241,7 +243,8 @@ def qualify_rows(rows: Iterator[tuple[int, str | None, Any]], errors: list[RowEr
     return out
 
 
-def _range_task(path: str, start: int, end: int, spec: _Spec) -> tuple[list[tuple[Any, ...]], list[RowError], int, int]:
+def _range_task(path: str, start: int, end: int, spec: _Spec,
+                model: str = "rules") -> tuple[list[tuple[Any, ...]], list[RowError], int, int]:
     """Qualify the lines in ``[start, end)`` of a file; line numbers are relative (first = 1)."""
     with open(path, "rb") as fh:
         fh.seek(start)
@@ -249,7 +252,7 @@ def _range_task(path: str, start: int, end: int, spec: _Spec) -> tuple[list[tupl
     errors: list[RowError] = []
     cache: dict[str, Qualification] = {}
     reader = _csv_rows if spec.fmt == "csv" else _jsonl_rows
-    rows = qualify_rows(reader(data, 1, spec, errors), errors, default_qualifier(), cache)
+    rows = qualify_rows(reader(data, 1, spec, errors), errors, qualifier_for(model), cache)
     return rows, errors, data.count(b"\n"), len(cache)
 
 
@@ -278,8 +281,12 @@ def qualify_batch(
     workers: int = 2,
     progress: bool = False,
     client: Any = None,
+    model: str = "rules",
 ) -> BatchResult:
-    """Qualify every description of a batch file; see the module docstring."""
+    """Qualify every description of a batch file; see the module docstring. ``model``: ``rules`` (the
+    default qualifier) or ``fitted`` (:class:`~nqpf.innovation.qualify_fitted.FittedQualifier`)."""
+    if model not in MODELS:
+        raise BatchError(f"unknown model {model!r}; use one of: {', '.join(MODELS)}")
     p = Path(path)
     spec = inspect(p, id_col=id_col, text_col=text_col)
     if backend == "auto":
@@ -291,17 +298,18 @@ def qualify_batch(
     errors: list[RowError] = []
     if spec.fmt == "xlsx":
         cache: dict[str, Qualification] = {}
-        rows = qualify_rows(_xlsx_rows(p, spec), errors, default_qualifier(), cache)
+        rows = qualify_rows(_xlsx_rows(p, spec), errors, qualifier_for(model), cache)
         unique = len(cache)
     elif backend == "local":
-        rows, unique = _run_local(p, spec, errors, progress)
+        rows, unique = _run_local(p, spec, errors, progress, model)
     else:
-        rows, unique = _run_dask(p, spec, errors, workers, progress, client)
+        rows, unique = _run_dask(p, spec, errors, workers, progress, client, model)
     df = pd.DataFrame(rows, columns=RESULT_COLUMNS).sort_values("line", ignore_index=True)
     return BatchResult(df, sorted(errors, key=lambda e: e.line), unique)
 
 
-def _run_local(p: Path, spec: _Spec, errors: list[RowError], progress: bool) -> tuple[list[tuple[Any, ...]], int]:
+def _run_local(p: Path, spec: _Spec, errors: list[RowError], progress: bool,
+               model: str = "rules") -> tuple[list[tuple[Any, ...]], int]:
     ranges = byte_ranges(p, 1 << 20, skip_header=spec.fmt == "csv")
     cache: dict[str, Qualification] = {}
     rows: list[tuple[Any, ...]] = []
@@ -312,7 +320,7 @@ def _run_local(p: Path, spec: _Spec, errors: list[RowError], progress: bool) -> 
         with p.open("rb") as fh:
             fh.seek(start)
             data = fh.read(end - start)
-        rows.extend(qualify_rows(reader(data, first, spec, errors), errors, default_qualifier(), cache))
+        rows.extend(qualify_rows(reader(data, first, spec, errors), errors, qualifier_for(model), cache))
         return data.count(b"\n")
 
     if progress:
@@ -330,14 +338,14 @@ def _run_local(p: Path, spec: _Spec, errors: list[RowError], progress: bool) -> 
 
 
 def _run_dask(p: Path, spec: _Spec, errors: list[RowError], workers: int, progress: bool,
-              client: Any) -> tuple[list[tuple[Any, ...]], int]:
+              client: Any, model: str = "rules") -> tuple[list[tuple[Any, ...]], int]:
     from nqpf.innovation.dask_backend import cluster_client, preload
 
     ranges = byte_ranges(p, DASK_RANGE_BYTES, skip_header=spec.fmt == "csv")
     results: dict[int, tuple[list[tuple[Any, ...]], list[RowError], int, int]] = {}
     with cluster_client(workers, client) as cl:
-        preload(cl, default_qualifier, name="nqpf-qualifier")  # jieba's dictionary and the cues, once per worker
-        futures = [cl.submit(_range_task, str(p), s, e, spec, pure=False) for s, e in ranges]
+        preload(cl, functools.partial(qualifier_for, model), name=f"nqpf-qualifier-{model}")  # jieba, cues (model), once per worker
+        futures = [cl.submit(_range_task, str(p), s, e, spec, model, pure=False) for s, e in ranges]
         index = {f.key: i for i, f in enumerate(futures)}
         from distributed import as_completed
 
