@@ -34,6 +34,7 @@ printed: on a shared machine the speed-up is bounded by the cores actually free.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import statistics
@@ -244,6 +245,32 @@ def bench_command(scaled: list, repeat: int) -> None:
         print(f"   processes left after the {len(runs)} commands: {sum(r['left'] for r in runs)}")
 
 
+def _scheduler_note() -> str:
+    """How Linux shares the CPU here: with autogroup on, every session (each developer's shell,
+    CI job ...) gets an equal share, however many processes it runs, so 2 workers are only
+    faster than 1 when the other sessions leave a second core free."""
+    try:
+        autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return "CPU scheduler: autogroup unknown (not Linux?)"
+    if not autogroup:
+        return "CPU scheduler: autogroup off (CPU is shared per process)"
+    for p in psutil.process_iter(["pid"]):  # the first call of cpu_percent starts its interval
+        with contextlib.suppress(psutil.Error):
+            p.cpu_percent(interval=None)
+    time.sleep(1.0)
+    busy = set()
+    for p in psutil.process_iter(["pid"]):
+        try:
+            if p.cpu_percent(interval=None) > 20:
+                busy.add(Path(f"/proc/{p.pid}/autogroup").read_text().split()[0])
+        except (OSError, psutil.Error, IndexError):
+            pass
+    return (f"CPU scheduler: autogroup ON - each session gets an equal share of the CPU however many processes it runs; "
+            f"{len(busy)} session(s) used over 20% of a core in the last second (this one included). With others busy, the workers of this "
+            "benchmark share one session's share and 2 workers cannot beat 1 by much: measure on a quiet machine")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
@@ -265,6 +292,7 @@ def main() -> None:
         files = files[:: max(1, len(files) // args.files)][: args.files]
     print(f"nqpf innovation benchmark: {len(files)} files, {sum(f.size for f in files) / 1e6:.1f} MB, "
           f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}; normalise check: {normalize('５Ｇ') == '5g'}")
+    print(_scheduler_note())
     if not args.skip_local:
         bench_matching(files, args.naive_mb, args.repeat)
         bench_end_to_end(files, args.repeat)

@@ -88,7 +88,7 @@ def test_preload_runs_once_per_worker() -> None:
     from nqpf.innovation.dask_backend import preload
 
     _CALLS.clear()
-    with Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None) as client:
+    with Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address="127.0.0.1:0") as client:
         preload(client, _note_call, name="test-preload")
         assert len(_CALLS) == 2  # in-process workers share this module: one call each
         client.submit(sum, [1, 2]).result()

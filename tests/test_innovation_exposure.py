@@ -124,7 +124,7 @@ def test_dask_backend_equals_local(subset: Path, result: ExposureResult) -> None
     files = discover(subset)
     groups = balanced_groups(files, 4)
     assert sorted(str(f.path) for g in groups for f in g) == sorted(str(f.path) for f in files)
-    with Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None) as client:
+    with Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address="127.0.0.1:0") as client:
         outcomes = run_dask(files, build_matcher(Taxonomy.default()), client=client)
     local = {o.path: o for o in (process_file(f, build_matcher(Taxonomy.default())) for f in files)}
     assert len(outcomes) == len(files)
