@@ -16,6 +16,12 @@ writer never chooses anything). On the same rows it compares
 figures of (a), (b) and (d) are optimistic: the left-out writer's text already shaped the
 rules' lexicon. Only (c) is a clean out-of-writer estimate.
 
+``--hybrid`` adds (e), the hybrid of ``model="hybrid"``: the text model at the shipped ``C``
+fitted on the other writers, through :class:`~nqpf.innovation.qualify_fitted.FittedQualifier`
+with ``override`` = each threshold of ``--thresholds`` (the rules stand unless the model gives
+another verdict a probability above it); per threshold the pooled accuracy of writers 1–5 and the
+lowest per-writer accuracy and per-class recall. This table chose ``HYBRID_THRESHOLD``.
+
 Prints per left-out writer and pooled: accuracy and recall per class; the reliability table
 (confidence = the model's probability of its verdict) of the pooled LOWO predictions; the
 kind and ``C`` that an LOWO over all four writers selects (what ``fit_qualifier.py`` ships);
@@ -35,9 +41,12 @@ from rich.progress import Progress
 
 from nqpf.innovation.qualify import Qualification, default_qualifier
 from nqpf.innovation.qualify_fitted import (
+    HYBRID_THRESHOLD,
     KINDS,
+    FittedQualifier,
     LABELS,
     development_sets,
+    fit,
     fit_logistic,
     label_index,
     prepare,
@@ -132,6 +141,29 @@ def peer_timing(qs: list[Qualification], y: np.ndarray, repeat: int) -> str:
             f"scikit-learn lbfgs {b:.3f} s (medians of {repeat}); ratio sklearn/nqpf = {b / a:.2f}x")
 
 
+def hybrid_table(qs: list[Qualification], y: np.ndarray, writers: np.ndarray, c: float,
+                 thresholds: tuple[float, ...]) -> pd.DataFrame:
+    """(e) LOWO of the hybrid at each threshold: pooled accuracy over writers >= 1, and the lowest
+    per-writer accuracy and per-class recall (writer 0 wrote the rules, so it is left out of the scores)."""
+    pred = {t: np.full(len(y), -1) for t in thresholds}
+    for w in sorted(set(writers.tolist())):
+        train, test = np.flatnonzero(writers != w), np.flatnonzero(writers == w)
+        model = fit([qs[i] for i in train], [LABELS[k] for k in y[train]], kind="text", c=c, tol=LOWO_TOL)
+        for t in thresholds:
+            res = FittedQualifier(model, override=t).from_rules([qs[i] for i in test])
+            pred[t][test] = label_index([r.verdict.value for r in res])
+    rows = []
+    scored = sorted(w for w in set(writers.tolist()) if w >= 1)
+    m = np.isin(writers, scored)
+    for t in thresholds:
+        per = [scores(y[writers == w], pred[t][writers == w]) for w in scored]
+        rows.append({"threshold": t, "pooled acc (writers 1-5)": scores(y[m], pred[t][m])["acc"],
+                     "lowest writer acc": min(s["acc"] for s in per),
+                     "lowest recall": min(min(s["Q"], s["N"], s["I"]) for s in per),
+                     "shipped": "<-" if t == HYBRID_THRESHOLD else ""})
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", default=",".join(map(str, GRID)), help="values of C to choose from")
@@ -139,6 +171,9 @@ def main() -> None:
     ap.add_argument("--predictions", type=Path, default=None, help="write every row's LOWO verdicts to this CSV")
     ap.add_argument("--repeat", type=int, default=3, help="runs for the timing medians (0: skip)")
     ap.add_argument("--no-select", action="store_true", help="skip the final selection over all writers")
+    ap.add_argument("--hybrid", action="store_true", help="add (e): the hybrid's LOWO by threshold (text model, C = 30)")
+    ap.add_argument("--thresholds", default="0.5,0.6,0.65,0.7,0.75,0.8,0.85,0.9", help="thresholds for --hybrid")
+    ap.add_argument("--only-hybrid", action="store_true", help="print only the rules' LOWO rows and (e)")
     args = ap.parse_args()
     grid = tuple(float(c) for c in args.grid.split(","))
     pd.set_option("display.width", 160)
@@ -156,6 +191,14 @@ def main() -> None:
     rules_pred = label_index([q.verdict.value for q in qs])
     rules_conf = np.array([q.confidence for q in qs])
     print(f"rules run on {len(qs)} rows in {time.perf_counter() - t0:.1f} s")
+
+    if args.hybrid or args.only_hybrid:
+        ths = tuple(float(t) for t in args.thresholds.split(","))
+        print("\n(e) hybrid under LOWO (text model, C = 30, fitted on the other writers), by threshold; "
+              f"rules alone: pooled acc (writers 1-5) {scores(y[writers >= 1], rules_pred[writers >= 1])['acc']:.3f}")
+        print(hybrid_table(qs, y, writers, 30.0, ths).round(3).to_string(index=False))
+        if args.only_hybrid:
+            return
 
     pred = {"a": rules_pred.copy()}
     conf = {"a": rules_conf}

@@ -138,8 +138,9 @@ def qualify_cmd(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar (batch) / 显示进度")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON / 输出 JSON")] = False,
     model: Annotated[str, typer.Option("--model", help="rules (default): the transparent rules; fitted: a logistic "
-                                       "layer over the rules' outputs and the text, chosen by leave-one-writer-out "
-                                       "(docs/innovation.md) / 认定模型：rules 规则（默认）；fitted 规则之上的拟合层")] = "rules",
+                                       "layer over the rules' outputs and the text, chosen by leave-one-writer-out; "
+                                       "hybrid: the rules unless the fitted model is confident (docs/innovation.md) / "
+                                       "认定模型：rules 规则（默认）；fitted 规则之上的拟合层；hybrid 规则为主、模型有把握时改判")] = "rules",
 ) -> None:
     """Qualify one description (or a batch) and show the verdict, confidence, scores and evidence."""
     from nqpf.innovation.qualify import Verdict
