@@ -411,11 +411,17 @@ class FittedQualifier:
             verdict = mv
             en = f"model overrides the rules: rules {q.verdict.value}; model {mv.value} (p = {p:.2f} > {t:.2f})"
             zh = f"模型推翻规则：规则{q.verdict.label_zh}；模型{mv.label_zh}（概率 {p:.2f} > {t:.2f}）"
+        elif mv is q.verdict:
+            verdict = q.verdict
+            en = f"rules and model agree: {mv.value} (model p = {p:.2f})"
+            zh = f"规则与模型一致：{mv.label_zh}（模型概率 {p:.2f}）"
         else:
             verdict = q.verdict
             pm = float(prob[m.labels.index(verdict.value)])
-            en = f"rules: {q.verdict.value}; model: {mv.value} (p = {p:.2f}); the rules stand (model p({verdict.value}) = {pm:.2f})"
-            zh = f"规则：{q.verdict.label_zh}；模型：{mv.label_zh}（概率 {p:.2f}）；维持规则结论（模型概率 {pm:.2f}）"
+            en = (f"the rules stand: rules {q.verdict.value}; model {mv.value} (p = {p:.2f}, not above {t:.2f}; "
+                  f"model p({verdict.value}) = {pm:.2f})")
+            zh = (f"维持规则结论：规则{q.verdict.label_zh}；模型{mv.label_zh}（概率 {p:.2f}，未超过 {t:.2f}；"
+                  f"模型给规则结论的概率 {pm:.2f}）")
         p_rules = q.confidence if verdict is q.verdict else (1 - q.confidence) / 2
         p_model = float(prob[m.labels.index(verdict.value)])
         return verdict, (p_rules + p_model) / 2, Reason(en, zh)
