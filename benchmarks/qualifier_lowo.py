@@ -43,8 +43,8 @@ from nqpf.innovation.qualify import Qualification, default_qualifier
 from nqpf.innovation.qualify_fitted import (
     HYBRID_THRESHOLD,
     KINDS,
-    FittedQualifier,
     LABELS,
+    FittedQualifier,
     development_sets,
     fit,
     fit_logistic,
