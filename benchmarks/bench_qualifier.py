@@ -1,10 +1,11 @@
 """Benchmark of the NQPF qualifier on labelled evaluation sets (benchmarks/data/*.csv).
 
 Run ``python benchmarks/bench_qualifier.py [--data FILE [FILE ...]] [--split test|all] [--repeat 5]
-[--predictions OUT.csv]``. Several files are concatenated (each keeps its ``split`` column) and
+[--predictions OUT.csv] [--model rules|fitted|hybrid]``. Several files are concatenated (each keeps its ``split`` column) and
 reported together and file by file; the held-out test parts of writers 2 and 3 are scored with
 ``--data A.csv B.csv --split all``. The fresh sets by writers who never saw the rules are
 ``qualifier_fresh_{dev,test}.csv`` (writer 1) and ``qualifier_fresh2_dev_{A,B}.csv`` (writers 2, 3).
+``--model`` picks the qualifier (``nqpf.innovation.qualify_fitted.MODELS``; default: the rules).
 Prints, on the chosen part (default: the ``test`` part of ``qualifier_eval.csv``):
 
 1. accuracy, per-class precision and recall, the confusion matrix, and with several files the
@@ -31,7 +32,7 @@ from typing import NoReturn
 import pandas as pd
 
 from nqpf.innovation.evaluation import EVAL_COLUMNS, LABELS, EvalResult, evaluate, load_eval_set
-from nqpf.innovation.qualify import default_qualifier
+from nqpf.innovation.qualify_fitted import MODELS, qualifier_for
 
 DATA = Path(__file__).resolve().parent / "data" / "qualifier_eval.csv"
 
@@ -52,6 +53,7 @@ def main() -> None:
     ap.add_argument("--split", default="test", help="part to report in detail (default: test; all: every row)")
     ap.add_argument("--repeat", type=int, default=5, help="runs for the speed median")
     ap.add_argument("--predictions", type=Path, default=None, help="write the part's per-row verdicts to this CSV")
+    ap.add_argument("--model", choices=MODELS, default="rules", help="the qualifier (default: rules)")
     args = ap.parse_args()
     pd.set_option("display.width", 160)
     missing = [str(p) for p in args.data if not p.is_file()]
@@ -64,12 +66,12 @@ def main() -> None:
     part = data if args.split == "all" else data[data["split"] == args.split]
     if part.empty:
         _fail(f"no rows with split == {args.split!r}; parts: {sorted(set(data['split']))} (or --split all)")
-    q = default_qualifier()
+    q = qualifier_for(args.model)
     res = evaluate(part, q)
     pred_part = res.predictions.assign(file=part["file"].to_numpy())
     if args.predictions is not None:
         pred_part.to_csv(args.predictions, index=False)
-    print(f"NQPF qualifier on the '{args.split}' part of {len(args.data)} file(s): {len(part)} descriptions "
+    print(f"NQPF qualifier ({args.model}) on the '{args.split}' part of {len(args.data)} file(s): {len(part)} descriptions "
           f"({part['lang'].value_counts().to_dict()}, {part['field'].nunique()} fields)")
     print(f"\n1. accuracy: {res.accuracy:.3f}  (goal >= 0.90; recall goal >= 0.85 per class)")
     print(res.per_class().round(3).to_string())
@@ -83,7 +85,9 @@ def main() -> None:
             rec = r.per_class()["recall"]
             rows.append({"file": name, "n": len(g), "accuracy": r.accuracy, **{f"recall_{k}": rec[k] for k in LABELS}})
         print(pd.DataFrame(rows).set_index("file").round(3).to_string())
-    print("\n2. reliability of the confidence (1 - 0.5**(margin + 1))")
+    how = "1 - 0.5**(margin + 1)" if args.model == "rules" else (
+        "the model's probability" if args.model == "fitted" else "(p_rules + p_model) / 2 of the verdict")
+    print(f"\n2. reliability of the confidence ({how})")
     print(res.reliability().round(3).to_string())
     full = evaluate(data, q)
     pred = full.predictions.assign(split=data["split"].to_numpy(), file=data["file"].to_numpy())

@@ -46,7 +46,7 @@ def heldout() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def results(heldout: dict[str, pd.DataFrame]) -> dict[tuple[str, str], EvalResult]:
     qualifiers = {m: qualifier_for(m) for m in ("rules", "fitted")}
-    return {(s, m): evaluate(heldout[s], qualifiers[m]) for s, m in ACHIEVED}  # type: ignore[arg-type]
+    return {(s, m): evaluate(heldout[s], qualifiers[m]) for s, m in ACHIEVED}
 
 
 def test_heldout_sets_are_balanced_and_apart(heldout: dict[str, pd.DataFrame]) -> None:

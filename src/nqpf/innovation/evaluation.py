@@ -12,10 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
-from nqpf.innovation.qualify import Qualifier, Verdict, default_qualifier
+from nqpf.innovation.qualify import Qualification, Verdict, default_qualifier
+
+
+class Qualifies(Protocol):
+    """Anything with the qualifier's ``qualify`` (the rules, the fitted layer, the hybrid)."""
+
+    def qualify(self, description: str) -> Qualification: ...
+
 
 LABELS = tuple(v.value for v in Verdict)
 EVAL_COLUMNS = ("id", "pair", "lang", "label", "field", "modelled_on", "split", "text")
@@ -74,7 +82,7 @@ class EvalResult:
         return out
 
 
-def evaluate(data: pd.DataFrame, qualifier: Qualifier | None = None) -> EvalResult:
+def evaluate(data: pd.DataFrame, qualifier: Qualifies | None = None) -> EvalResult:
     """Qualify every row's ``text`` and compare with its ``label``."""
     q = qualifier or default_qualifier()
     rows = []
