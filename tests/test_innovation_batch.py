@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from nqpf.cli import app
 from nqpf.innovation.batch import BatchError, qualify_batch
 from nqpf.innovation.evaluation import load_eval_set
-from nqpf.innovation.qualify import qualify
+from nqpf.innovation.qualify_fitted import DEFAULT_MODEL, qualifier_for
 
 EVAL = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "qualifier_eval.csv"
 runner = CliRunner()
@@ -72,8 +72,10 @@ def test_ten_thousand_rows_with_bad_rows(big_csv: tuple[Path, dict[int, str]], t
     assert res.unique_texts == len(texts)
     first = res.results.iloc[0]
     assert first["line"] == 2 and first["id"] == "r0"
-    q = qualify(texts["text"].iloc[0])
+    assert DEFAULT_MODEL == "hybrid"  # the batch default is the hybrid, as on the command line
+    q = qualifier_for("hybrid").qualify(texts["text"].iloc[0])
     assert first["verdict"] == q.verdict.value and first["confidence"] == round(q.confidence, 4)
+    assert first["rule"] == q.rule and first["rule"].startswith("hybrid:")
     assert first["phrases"] == ";".join(q.phrases)
     # the verdicts are the qualifier's on the same texts: the eval labels are reproduced
     labels = dict(zip(texts["text"], texts["label"], strict=True))

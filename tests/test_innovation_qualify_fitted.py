@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from nqpf.cli import app
 from nqpf.innovation.qualify import Qualification, Verdict, default_qualifier
 from nqpf.innovation.qualify_fitted import (
+    HYBRID_THRESHOLD,
     LABELS,
     RULE_FEATURES,
     FittedModel,
@@ -29,6 +30,7 @@ from nqpf.innovation.qualify_fitted import (
     label_index,
     load_model,
     prepare,
+    qualifier_for,
     qualify_all,
     rule_features,
     text_terms,
@@ -200,3 +202,48 @@ def test_unknown_labels_and_kinds_are_refused() -> None:
         fit([q], [Verdict.QUALIFIES.value], kind="deep")
     w, b = fit_logistic(np.eye(3), np.array([0, 1, 2]), 3, 1.0)
     assert np.allclose(w.sum(axis=0), 0.0, atol=1e-8) and abs(b.sum()) < 1e-12  # centred, as the optimum implies
+
+
+def _one_term_model(z_qualifies: float) -> FittedModel:
+    """A text model with one term ``x`` whose log-odds for *qualifies* are ``z_qualifies`` (others 0)."""
+    n = len(RULE_FEATURES)
+    return FittedModel("text", 1.0, LABELS, np.array([[z_qualifies], [0.0], [0.0]]), np.zeros(3), np.zeros(n),
+                       np.ones(n), ["x"], np.array([1.0]))
+
+
+def test_hybrid_hand_worked() -> None:
+    # "x" alone: tf-idf row [1.0]; scores (ln 8, 0, 0) give p = (0.8, 0.1, 0.1); the rules say too short
+    rules = default_qualifier().qualify("x")
+    assert rules.verdict is Verdict.INSUFFICIENT_EVIDENCE
+    c = rules.confidence
+    model = _one_term_model(math.log(8))
+    over = FittedQualifier(model, override=0.75).qualify("x")  # 0.8 > 0.75: the model's verdict wins
+    assert over.verdict is Verdict.QUALIFIES and over.rule.startswith("hybrid:model:")
+    assert over.probabilities["qualifies"] == pytest.approx(0.8)
+    assert over.confidence == pytest.approx(((1 - c) / 2 + 0.8) / 2)  # linear pool of the two experts
+    assert over.reasons[0].en.startswith("model overrides the rules: rules insufficient_evidence; model qualifies")
+    assert over.reasons[0].zh.startswith("模型推翻规则") and over.to_dict()["model"] == "hybrid"
+    stand = FittedQualifier(model, override=0.85).qualify("x")  # 0.8 is not above 0.85: the rules stand
+    assert stand.verdict is Verdict.INSUFFICIENT_EVIDENCE and stand.rule.startswith("hybrid:rules:")
+    assert stand.confidence == pytest.approx((c + 0.1) / 2)
+    assert stand.reasons[0].en.startswith("the rules stand: rules insufficient_evidence; model qualifies (p = 0.80")
+    agree = FittedQualifier(_one_term_model(-math.log(8)), override=0.75).qualify("x")  # p = (1/17, 8/17, 8/17)
+    assert agree.verdict is Verdict.INSUFFICIENT_EVIDENCE
+    assert agree.confidence == pytest.approx((c + 8 / 17) / 2)
+    fitted = FittedQualifier(model).qualify("x")  # no threshold: the model decides
+    assert fitted.verdict is Verdict.QUALIFIES and fitted.confidence == pytest.approx(0.8)
+    with pytest.raises(ValueError, match="threshold in"):
+        FittedQualifier(model, override=1.5)
+
+
+def test_hybrid_is_the_rules_unless_the_model_is_confident(dev: tuple[pd.DataFrame, list[Qualification]]) -> None:
+    data, qs = dev
+    sample = qs[::5]
+    hybrid = qualifier_for("hybrid").from_rules(sample)  # type: ignore[union-attr]
+    prob = load_model().predict_proba(sample)
+    for q, h, p in zip(sample, hybrid, prob, strict=True):
+        top = LABELS[int(np.argmax(p))]
+        expect = top if (top != q.verdict.value and p.max() > HYBRID_THRESHOLD) else q.verdict.value
+        assert h.verdict.value == expect
+        assert h.phrases == q.phrases and h.scores == q.scores
+    assert sum(h.verdict is not q.verdict for q, h in zip(sample, hybrid, strict=True)) >= 1

@@ -181,10 +181,16 @@ def test_scenario_on_the_frozen_scale(client: TestClient, run: tuple[Path, Path]
 
 def test_qualifier_single_and_batch(client: TestClient) -> None:
     from nqpf.innovation import qualify
+    from nqpf.innovation.qualify_fitted import qualifier_for
 
     text = "公司自主研发第三代半导体碳化硅功率芯片，打破国外垄断，显著降低新能源汽车能耗，创造就业并提高居民收入。"
-    r = client.post("/api/v1/innovation/qualify", json={"text": text})
-    assert r.status_code == 200 and r.json() == json.loads(json.dumps(qualify(text).to_dict(), ensure_ascii=False))
+    r = client.post("/api/v1/innovation/qualify", json={"text": text})  # the default model: hybrid, as on the CLI
+    hybrid = json.loads(json.dumps(qualifier_for("hybrid").qualify(text).to_dict(), ensure_ascii=False))
+    assert r.status_code == 200 and r.json() == hybrid and r.json()["model"] == "hybrid"
+    rules = client.post("/api/v1/innovation/qualify", json={"text": text, "model": "rules"}).json()
+    assert rules == json.loads(json.dumps(qualify(text).to_dict(), ensure_ascii=False))
+    bad = client.post("/api/v1/innovation/qualify", json={"text": text, "model": "neural"})
+    assert bad.status_code == 422 and "model" in json.dumps(bad.json())
     b = client.post("/api/v1/innovation/qualify/batch", json={"texts": [text, "卖煤炭"]}).json()
     assert b["total"] == 2 and b["items"][0]["verdict"] == r.json()["verdict"]
     assert client.post("/api/v1/innovation/qualify", json={"text": ""}).status_code == 422

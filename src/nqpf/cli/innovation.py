@@ -137,10 +137,10 @@ def qualify_cmd(
     workers: Annotated[int, typer.Option("--workers", help="Dask worker processes / Dask 进程数", min=1)] = 2,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar (batch) / 显示进度")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON / 输出 JSON")] = False,
-    model: Annotated[str, typer.Option("--model", help="rules (default): the transparent rules; fitted: a logistic "
-                                       "layer over the rules' outputs and the text, chosen by leave-one-writer-out; "
-                                       "hybrid: the rules unless the fitted model is confident (docs/innovation.md) / "
-                                       "认定模型：rules 规则（默认）；fitted 规则之上的拟合层；hybrid 规则为主、模型有把握时改判")] = "rules",
+    model: Annotated[str, typer.Option("--model", help="hybrid (default): the rules unless the fitted text model is "
+                                       "confident (p > 0.75); rules: the transparent rules alone; fitted: the text model "
+                                       "alone (docs/innovation.md) / 认定模型：hybrid 规则为主、模型有把握时改判（默认）；"
+                                       "rules 仅规则；fitted 仅拟合模型")] = "hybrid",
 ) -> None:
     """Qualify one description (or a batch) and show the verdict, confidence, scores and evidence."""
     from nqpf.innovation.qualify import Verdict
@@ -209,7 +209,7 @@ def clean_plain(value: object) -> str:
 
 
 def _batch(path: Path, out: Path | None, id_column: str | None, text_column: str | None, backend: str, workers: int,
-           progress: bool, model: str = "rules") -> None:
+           progress: bool, model: str = "hybrid") -> None:
     from nqpf.innovation.batch import qualify_batch, write_results
 
     try:

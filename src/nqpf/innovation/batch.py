@@ -35,7 +35,7 @@ import pandas as pd
 
 from nqpf.errors import NqpfError
 from nqpf.innovation.qualify import Qualification, Qualifier
-from nqpf.innovation.qualify_fitted import MODELS, FittedQualifier, qualifier_for
+from nqpf.innovation.qualify_fitted import DEFAULT_MODEL, MODELS, FittedQualifier, qualifier_for
 
 ID_COLUMNS = ("id", "doc_id", "编号", "序号")
 TEXT_COLUMNS = ("text", "description", "content", "描述", "文本", "内容")
@@ -244,7 +244,7 @@ def qualify_rows(rows: Iterator[tuple[int, str | None, Any]], errors: list[RowEr
 
 
 def _range_task(path: str, start: int, end: int, spec: _Spec,
-                model: str = "rules") -> tuple[list[tuple[Any, ...]], list[RowError], int, int]:
+                model: str = DEFAULT_MODEL) -> tuple[list[tuple[Any, ...]], list[RowError], int, int]:
     """Qualify the lines in ``[start, end)`` of a file; line numbers are relative (first = 1)."""
     with open(path, "rb") as fh:
         fh.seek(start)
@@ -281,7 +281,7 @@ def qualify_batch(
     workers: int = 2,
     progress: bool = False,
     client: Any = None,
-    model: str = "rules",
+    model: str = DEFAULT_MODEL,
 ) -> BatchResult:
     """Qualify every description of a batch file; see the module docstring. ``model``: ``rules`` (the
     default qualifier) or ``fitted`` (:class:`~nqpf.innovation.qualify_fitted.FittedQualifier`)."""
@@ -309,7 +309,7 @@ def qualify_batch(
 
 
 def _run_local(p: Path, spec: _Spec, errors: list[RowError], progress: bool,
-               model: str = "rules") -> tuple[list[tuple[Any, ...]], int]:
+               model: str = DEFAULT_MODEL) -> tuple[list[tuple[Any, ...]], int]:
     ranges = byte_ranges(p, 1 << 20, skip_header=spec.fmt == "csv")
     cache: dict[str, Qualification] = {}
     rows: list[tuple[Any, ...]] = []
@@ -338,7 +338,7 @@ def _run_local(p: Path, spec: _Spec, errors: list[RowError], progress: bool,
 
 
 def _run_dask(p: Path, spec: _Spec, errors: list[RowError], workers: int, progress: bool,
-              client: Any, model: str = "rules") -> tuple[list[tuple[Any, ...]], int]:
+              client: Any, model: str = DEFAULT_MODEL) -> tuple[list[tuple[Any, ...]], int]:
     from nqpf.innovation.dask_backend import cluster_client, preload
 
     ranges = byte_ranges(p, DASK_RANGE_BYTES, skip_header=spec.fmt == "csv")

@@ -463,8 +463,12 @@ pooled accuracy of writers 1–5 is 0.966–0.974 for thresholds 0.6–0.8 at ``
 the middle of that plateau), against 0.926 for the rules and 0.950 for the model alone."""
 
 MODELS = ("rules", "fitted", "hybrid")
-"""The qualifiers a front end can choose: the rules (default), the fitted layer over them, or the
-hybrid (the rules unless the model is confident)."""
+"""The qualifiers a front end can choose: the rules, the fitted layer over them, or the hybrid
+(the rules unless the model is confident)."""
+DEFAULT_MODEL = "hybrid"
+"""The front ends' default (CLI, batch mode, REST API): the only model that met issue 13's goal on the
+pre-registered held-out set fresh4 (accuracy 0.944, recall 0.95 / 0.96 / 0.92; docs/innovation.md).
+The Python function :func:`nqpf.innovation.qualify.qualify` stays the rules alone."""
 
 
 @functools.lru_cache(maxsize=3)
