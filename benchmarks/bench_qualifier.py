@@ -4,7 +4,9 @@ Run ``python benchmarks/bench_qualifier.py [--data FILE [FILE ...]] [--split tes
 [--predictions OUT.csv] [--model rules|fitted|hybrid]``. Several files are concatenated (each keeps its ``split`` column) and
 reported together and file by file; the held-out test parts of writers 2 and 3 are scored with
 ``--data A.csv B.csv --split all``. The fresh sets by writers who never saw the rules are
-``qualifier_fresh_{dev,test}.csv`` (writer 1) and ``qualifier_fresh2_dev_{A,B}.csv`` (writers 2, 3).
+``qualifier_fresh_{dev,test}.csv`` (writer 1) and ``qualifier_fresh2_dev_{A,B}.csv`` (writers 2, 3);
+the last held-out set is ``qualifier_fresh4_test_{E,F,G}.csv`` (writers 6–8), scored once per model
+with ``--data E F G --split all --model hybrid`` (then ``rules``, ``fitted``).
 ``--model`` picks the qualifier (``nqpf.innovation.qualify_fitted.MODELS``; default: the rules).
 Prints, on the chosen part (default: the ``test`` part of ``qualifier_eval.csv``):
 

@@ -2,7 +2,7 @@
 
 Run ``python benchmarks/fit_qualifier.py [--kind both --C 10] [--out FILE]``.
 
-Deterministic: the rules run on every development row of the four writers
+Deterministic: the rules run on every development row of writers 0–5
 (``nqpf.innovation.qualify_fitted.development_sets``), the model kind and ``C`` are chosen by
 pooled leave-one-writer-out accuracy over all writers on the grid of ``qualifier_lowo.py`` (or
 given with ``--kind``/``--C``), and the final model is fitted on all rows by L-BFGS from zero

@@ -237,9 +237,11 @@ def test_hybrid_hand_worked() -> None:
 
 
 def test_hybrid_is_the_rules_unless_the_model_is_confident(dev: tuple[pd.DataFrame, list[Qualification]]) -> None:
-    data, qs = dev
+    _, qs = dev
     sample = qs[::5]
-    hybrid = qualifier_for("hybrid").from_rules(sample)  # type: ignore[union-attr]
+    hybrid = FittedQualifier(override=HYBRID_THRESHOLD).from_rules(sample)
+    shipped = qualifier_for("hybrid")
+    assert isinstance(shipped, FittedQualifier) and shipped.override == HYBRID_THRESHOLD
     prob = load_model().predict_proba(sample)
     for q, h, p in zip(sample, hybrid, prob, strict=True):
         top = LABELS[int(np.argmax(p))]
