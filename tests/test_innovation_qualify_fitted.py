@@ -157,9 +157,11 @@ def test_scale_and_ownership_do_not_matter(a: str, b: str) -> None:
     assert qa.verdict is qb.verdict and qa.probabilities == qb.probabilities and qa.contributions == qb.contributions
 
 
-def test_scale_and_ownership_never_change_a_fitted_verdict(dev: tuple[pd.DataFrame, list[Qualification]]) -> None:
+@pytest.mark.parametrize("override", [None, HYBRID_THRESHOLD], ids=["fitted", "hybrid"])
+def test_scale_and_ownership_never_change_a_fitted_verdict(dev: tuple[pd.DataFrame, list[Qualification]],
+                                                           override: float | None) -> None:
     data, _ = dev
-    fq = FittedQualifier()
+    fq = FittedQualifier(override=override)
     sample = data.iloc[::9]
     for r in sample.itertuples(index=False):
         if r.lang == "zh":

@@ -154,6 +154,12 @@ def test_qualifier_form(browser: Any, base_url: str) -> None:
     page.click("#qform button")
     page.wait_for_selector("#verdict")
     assert page.inner_text("#verdict").startswith("结论")
+    assert page.inner_text("#qconf").startswith("置信度") and "模型" in page.inner_text("#qresult")  # hybrid: the default
+    assert "能耗" in page.inner_text("#qphrases")
     _shot(page, "qualifier")
+    page.select_option("#qmodel", "rules")
+    page.click("#qform button")
+    page.wait_for_function("!document.querySelector('#qresult').innerText.includes('模型')")
+    assert page.inner_text("#verdict").startswith("结论")
     rec.check_local()
     ctx.close()

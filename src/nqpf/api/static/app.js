@@ -16,6 +16,9 @@
     cv: ["Coefficient of variation across provinces", "省际变异系数"], groups: ["NBS four-region means", "四大区域均值"],
     level: ["Level (latest score)", "水平(最新得分)"], momentum: ["Momentum (change since first year)", "动能(首年以来变化)"],
     qualify: ["Qualify", "认定"], verdict: ["Verdict", "结论"], reasons: ["Reasons", "理由"],
+    qmodel: ["Model", "认定模型"], confidence: ["Confidence", "置信度"], phrases: ["Evidence phrases", "证据短语"],
+    mHybrid: ["hybrid: rules unless the text model is confident (default)", "混合：以规则为主，模型有把握时改判（默认）"],
+    mRules: ["rules only", "仅规则"], mFitted: ["fitted text model only", "仅拟合文本模型"],
     sectors: ["Sectors", "产业领域"], variable: ["Variable", "变量"], unit: ["Unit", "单位"], source: ["Source", "来源"],
     coverage: ["Coverage", "覆盖"], notes: ["Notes", "说明"], spec: ["Method spec", "方法设定"],
     weights: ["Weights", "权重"], indicators: ["Indicators", "指标"], formula: ["Formula", "公式"],
@@ -294,14 +297,17 @@
   // -- qualifier ----------------------------------------------------------------------------
   async function pageQualifier() {
     controls.innerHTML = "";
-    content.innerHTML = `<form id="qform" class="card"><textarea id="qtext" maxlength="20000" placeholder="${esc(t("textPh"))}"></textarea><p><button type="submit">${t("qualify")}</button></p></form><div id="qresult"></div>`;
+    const models = [["hybrid", "mHybrid"], ["rules", "mRules"], ["fitted", "mFitted"]].map(([v, k]) => `<option value="${v}">${esc(t(k))}</option>`).join("");
+    content.innerHTML = `<form id="qform" class="card"><textarea id="qtext" maxlength="20000" placeholder="${esc(t("textPh"))}"></textarea><p><label>${t("qmodel")} <select id="qmodel">${models}</select></label> <button type="submit">${t("qualify")}</button></p></form><div id="qresult"></div>`;
     $("#qform").addEventListener("submit", async (e) => {
       e.preventDefault();
       $("#qresult").innerHTML = `<p class="note">${t("loading")}</p>`;
       try {
-        const r = await api("/api/v1/innovation/qualify", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: $("#qtext").value }) });
+        const r = await api("/api/v1/innovation/qualify", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: $("#qtext").value, model: $("#qmodel").value }) });
         const scores = Object.entries(r.scores).map(([k, v]) => ({ k, v }));
         $("#qresult").innerHTML = `<div class="card"><p class="verdict" id="verdict">${t("verdict")}: ${esc(ZH ? r.verdict_zh : r.verdict)}</p>
+          <p id="qconf">${t("confidence")}: ${fmt(r.confidence, 3)}</p>
+          <p id="qphrases">${t("phrases")}: ${esc(r.phrases.join("; ") || "–")}</p>
           <h2>${t("reasons")}</h2><ul>${r.reasons.map((x) => `<li>${esc(ZH ? x.zh : x.en)}</li>`).join("")}</ul>
           ${table([{ label: "", key: "k" }, { label: t("score"), num: true, get: (x) => fmt(x.v, 2) }], scores, "qscores")}
           <p>${t("sectors")}: ${esc(r.sectors.join(", ") || "–")}</p></div>`;
