@@ -7,8 +7,9 @@ reported together and file by file; the held-out test parts of writers 2 and 3 a
 ``qualifier_fresh_{dev,test}.csv`` (writer 1) and ``qualifier_fresh2_dev_{A,B}.csv`` (writers 2, 3);
 the last held-out set is ``qualifier_fresh4_test_{E,F,G}.csv`` (writers 6–8), scored once per model
 with ``--data E F G --split all --model hybrid`` (then ``rules``, ``fitted``).
-``--model`` picks the qualifier (``nqpf.innovation.qualify_fitted.MODELS``; default: the rules).
-Prints, on the chosen part (default: the ``test`` part of ``qualifier_eval.csv``):
+``--model`` picks the qualifier (``nqpf.innovation.qualify_fitted.MODELS``; default: the hybrid, the
+front ends' default). Prints, on the chosen part (default: the ``test`` rows of the fresh4 held-out
+set, i.e. all 324; ``--data benchmarks/data/qualifier_eval.csv`` gives the original set's test part):
 
 1. accuracy, per-class precision and recall, the confusion matrix, and with several files the
    accuracy and per-class recall of each file;
@@ -34,9 +35,10 @@ from typing import NoReturn
 import pandas as pd
 
 from nqpf.innovation.evaluation import EVAL_COLUMNS, LABELS, EvalResult, evaluate, load_eval_set
-from nqpf.innovation.qualify_fitted import MODELS, qualifier_for
+from nqpf.innovation.qualify_fitted import DEFAULT_MODEL, MODELS, qualifier_for
 
-DATA = Path(__file__).resolve().parent / "data" / "qualifier_eval.csv"
+DATA = [Path(__file__).resolve().parent / "data" / f"qualifier_fresh4_test_{w}.csv" for w in "EFG"]
+"""The default: the last held-out set (writers 6-8), every row of which is a ``test`` row."""
 
 
 def _fail(message: str) -> NoReturn:
@@ -51,11 +53,12 @@ def load_files(paths: list[Path]) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, nargs="+", default=[DATA], help="one or more labelled CSV files")
+    ap.add_argument("--data", type=Path, nargs="+", default=DATA,
+                    help="one or more labelled CSV files (default: the fresh4 held-out set)")
     ap.add_argument("--split", default="test", help="part to report in detail (default: test; all: every row)")
     ap.add_argument("--repeat", type=int, default=5, help="runs for the speed median")
     ap.add_argument("--predictions", type=Path, default=None, help="write the part's per-row verdicts to this CSV")
-    ap.add_argument("--model", choices=MODELS, default="rules", help="the qualifier (default: rules)")
+    ap.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL, help=f"the qualifier (default: {DEFAULT_MODEL})")
     args = ap.parse_args()
     pd.set_option("display.width", 160)
     missing = [str(p) for p in args.data if not p.is_file()]

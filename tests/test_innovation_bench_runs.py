@@ -17,7 +17,7 @@ def test_bench_qualifier_runs_on_several_files() -> None:
     data = REPO / "benchmarks" / "data"
     out = _run([str(REPO / "benchmarks" / "bench_qualifier.py"), "--data", str(data / "qualifier_fresh2_dev_A.csv"),
                 str(data / "qualifier_fresh2_dev_B.csv"), "--split", "all", "--repeat", "1"])
-    assert "2 file(s): 144 descriptions" in out
+    assert "NQPF qualifier (hybrid) on the 'all' part of 2 file(s): 144 descriptions" in out
     assert "confusion matrix" in out and "reliability of the confidence" in out and "descriptions/s" in out
     per_file = out.split("per file: accuracy and recall per class")[1].split("2. reliability")[0]
     rows = {line.split()[0]: line.split()[1:] for line in per_file.strip().splitlines()[2:]}
