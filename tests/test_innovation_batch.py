@@ -76,6 +76,11 @@ def test_ten_thousand_rows_with_bad_rows(big_csv: tuple[Path, dict[int, str]], t
     q = qualifier_for("hybrid").qualify(texts["text"].iloc[0])
     assert first["verdict"] == q.verdict.value and first["confidence"] == round(q.confidence, 4)
     assert first["rule"] == q.rule and first["rule"].startswith("hybrid:")
+    # scored in chunks, the batch gives what one call per text gives
+    hybrid = qualifier_for("hybrid")
+    for r in res.results.iloc[::331].itertuples(index=False):
+        one = hybrid.qualify(texts["text"].iloc[(r.line - 2) % len(texts)])
+        assert (r.verdict, r.confidence, r.rule) == (one.verdict.value, round(one.confidence, 4), one.rule), r.line
     assert first["phrases"] == ";".join(q.phrases)
     # the verdicts are the qualifier's on the same texts: the eval labels are reproduced
     labels = dict(zip(texts["text"], texts["label"], strict=True))

@@ -109,7 +109,7 @@ def inspect(path: str | Path, *, id_col: str | None = None, text_col: str | None
         raise BatchError(f"[file {p}] {'is a directory' if p.is_dir() else 'does not exist'}; expected a CSV, JSONL or XLSX file")
     fmt = _format(p)
     if fmt == "xlsx":
-        header = tuple(str(c) for c in pd.read_excel(p, nrows=0, dtype=str).columns)
+        header = tuple(str(c) for c in pd.read_excel(p, nrows=0, dtype=str, engine="openpyxl").columns)
     elif fmt == "csv":
         with p.open("rb") as fh:
             first = fh.readline()
@@ -212,7 +212,7 @@ def _jsonl_rows(data: bytes, first_line: int, spec: _Spec, errors: list[RowError
 
 
 def _xlsx_rows(path: Path, spec: _Spec) -> Iterator[tuple[int, str | None, Any]]:
-    df = pd.read_excel(path, dtype=object)
+    df = pd.read_excel(path, dtype=object, engine="openpyxl")
     for i, rec in enumerate(df.to_dict("records"), start=2):
         ident = rec.get(spec.id_col) if spec.id_col else None
         yield i, None if ident is None or ident != ident else str(ident), rec.get(spec.text_col)
@@ -228,19 +228,27 @@ def _result_row(line: int, ident: str | None, q: Qualification) -> tuple[Any, ..
 
 def qualify_rows(rows: Iterator[tuple[int, str | None, Any]], errors: list[RowError], qualifier: Qualifier | FittedQualifier,
                  cache: dict[str, Qualification]) -> list[tuple[Any, ...]]:
-    """Qualify good rows (memoised by text); bad cells go to ``errors``."""
-    out = []
+    """Qualify good rows (memoised by text); bad cells go to ``errors``. A fitted or hybrid qualifier
+    scores the new texts together, in chunks of :data:`FIT_CHUNK` (one sparse product per chunk)."""
+    good: list[tuple[int, str | None, str]] = []
     for n, ident, value in rows:
         bad = _check_text(value)
         if bad:
             errors.append(RowError(n, bad, ident))
             continue
-        text = str(value)
-        q = cache.get(text)
-        if q is None:
-            q = cache[text] = qualifier.qualify(text)
-        out.append(_result_row(n, ident, q))
-    return out
+        good.append((n, ident, str(value)))
+    new = list(dict.fromkeys(t for _, _, t in good if t not in cache))
+    if isinstance(qualifier, FittedQualifier):
+        for i in range(0, len(new), FIT_CHUNK):
+            chunk = new[i : i + FIT_CHUNK]
+            cache.update(zip(chunk, qualifier.from_rules([qualifier.rules.qualify(t) for t in chunk]), strict=True))
+    else:
+        cache.update((t, qualifier.qualify(t)) for t in new)
+    return [_result_row(n, ident, cache[text]) for n, ident, text in good]
+
+
+FIT_CHUNK = 1000
+"""Descriptions scored together by the fitted layer in batch mode."""
 
 
 def _range_task(path: str, start: int, end: int, spec: _Spec,

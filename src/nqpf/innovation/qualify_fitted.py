@@ -142,9 +142,12 @@ def fit_vocabulary(docs: Sequence[Sequence[str]], min_df: int = 2) -> tuple[list
     return vocab, idf
 
 
-def tfidf(docs: Sequence[Sequence[str]], vocab: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
-    """Rows of ``(1 + ln tf) * idf``, each scaled to unit Euclidean length (zero rows stay zero)."""
-    index = {t: j for j, t in enumerate(vocab)}
+def tfidf(docs: Sequence[Sequence[str]], vocab: Sequence[str], idf: np.ndarray,
+          index: Mapping[str, int] | None = None) -> sp.csr_matrix:
+    """Rows of ``(1 + ln tf) * idf``, each scaled to unit Euclidean length (zero rows stay zero);
+    ``index`` (term -> column of ``vocab``) may be given to save building it."""
+    if index is None:
+        index = {t: j for j, t in enumerate(vocab)}
     rows, cols, vals = [], [], []
     for i, d in enumerate(docs):
         counts: dict[int, int] = {}
@@ -222,7 +225,12 @@ class FittedModel:
     min_df: int = 2
     meta: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
+    def term_index(self) -> dict[str, int]:
+        """Column of each vocabulary term (built once per model)."""
+        return {t: j for j, t in enumerate(self.vocab)}
+
+    @functools.cached_property
     def feature_names(self) -> list[str]:
         """Names of the model's columns: ``rules:<name>`` then ``text:<term>``."""
         names: list[str] = []
@@ -239,7 +247,7 @@ class FittedModel:
             r = np.vstack([rule_features(q) for q in qs]) if qs else np.zeros((0, len(RULE_FEATURES)))
             blocks.append(sp.csr_matrix((r - self.rule_mean) / self.rule_std))
         if self.kind in ("text", "both"):
-            blocks.append(tfidf([text_terms(q.text) for q in qs], self.vocab, self.idf))
+            blocks.append(tfidf([text_terms(q.text) for q in qs], self.vocab, self.idf, self.term_index))
         return sp.csr_matrix(sp.hstack(blocks, format="csr"))
 
     def predict_proba(self, qs: Sequence[Qualification]) -> np.ndarray:
@@ -439,8 +447,10 @@ class FittedQualifier:
         for i, q in enumerate(qs):
             verdict, conf, head = self._decide(q, prob[i])
             k = m.labels.index(verdict.value)
-            row = x.getrow(i)
-            contrib = sorted(((names[j], float(v * m.coef[k, j])) for j, v in zip(row.indices, row.data, strict=True)),
+            lo, hi = x.indptr[i], x.indptr[i + 1]
+            cols, vals = x.indices[lo:hi], x.data[lo:hi]
+            weights = vals * m.coef[k, cols]
+            contrib = sorted(((names[j], float(w)) for j, w in zip(cols, weights, strict=True)),
                              key=lambda t: (-t[1], t[0]))
             top = tuple((f, round(w, 6)) for f, w in contrib[: self.top] if w > 0)
             feats = ", ".join(f"{f} ({w:+.2f})" for f, w in top) or "-"
