@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -177,6 +178,14 @@ def main() -> None:
     ap.add_argument("--thresholds", default="0.5,0.6,0.65,0.7,0.75,0.8,0.85,0.9", help="thresholds for --hybrid")
     ap.add_argument("--only-hybrid", action="store_true", help="print only the rules' LOWO rows and (e)")
     args = ap.parse_args()
+    try:
+        ths = tuple(float(t) for t in args.thresholds.split(","))
+    except ValueError:
+        ths = ()
+    if not ths or not all(0 < t < 1 for t in ths):
+        print(f"qualifier_lowo: --thresholds {args.thresholds!r}: give probabilities in (0, 1) separated by commas, "
+              "e.g. 0.6,0.75,0.9", file=sys.stderr)
+        raise SystemExit(2)
     grid = tuple(float(c) for c in args.grid.split(","))
     pd.set_option("display.width", 160)
     data = development_sets(DATA)
@@ -195,7 +204,6 @@ def main() -> None:
     print(f"rules run on {len(qs)} rows in {time.perf_counter() - t0:.1f} s")
 
     if args.hybrid or args.only_hybrid:
-        ths = tuple(float(t) for t in args.thresholds.split(","))
         print("\n(e) hybrid under LOWO (text model, C = 30, fitted on the other writers), by threshold; "
               f"rules alone: pooled acc (writers 1-5) {scores(y[writers >= 1], rules_pred[writers >= 1])['acc']:.3f}")
         print(hybrid_table(qs, y, writers, 30.0, ths).round(3).to_string(index=False))

@@ -251,3 +251,12 @@ def test_hybrid_is_the_rules_unless_the_model_is_confident(dev: tuple[pd.DataFra
         assert h.verdict.value == expect
         assert h.phrases == q.phrases and h.scores == q.scores
     assert sum(h.verdict is not q.verdict for q, h in zip(sample, hybrid, strict=True)) >= 1
+
+
+def test_qualify_many_equals_one_call_each() -> None:
+    texts = [ZH_QUALIFIES, EN_QUALIFIES, "x", "某钢厂新增两座与原有高炉相同的高炉，产能翻番。", {"text": ZH_QUALIFIES, "规模": "大型"}]
+    for q in (default_qualifier(), FittedQualifier(), FittedQualifier(override=HYBRID_THRESHOLD)):
+        many, one = q.qualify_many(texts), [q.qualify(t) for t in texts]
+        assert [(r.verdict, r.rule, r.phrases) for r in many] == [(r.verdict, r.rule, r.phrases) for r in one]
+        assert [r.confidence for r in many] == pytest.approx([r.confidence for r in one], abs=1e-12)
+    assert FittedQualifier().qualify_many([]) == []

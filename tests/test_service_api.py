@@ -189,6 +189,14 @@ def test_qualifier_single_and_batch(client: TestClient) -> None:
     assert r.status_code == 200 and r.json() == hybrid and r.json()["model"] == "hybrid"
     rules = client.post("/api/v1/innovation/qualify", json={"text": text, "model": "rules"}).json()
     assert rules == json.loads(json.dumps(qualify(text).to_dict(), ensure_ascii=False))
+    from typing import get_args
+
+    from nqpf.api.routes_innovation import Model, QualifyRequest
+    from nqpf.innovation.qualify_fitted import DEFAULT_MODEL, MODELS
+
+    assert set(get_args(Model)) == set(MODELS) and QualifyRequest(text="x").model == DEFAULT_MODEL
+    pair = client.post("/api/v1/innovation/qualify/batch", json={"texts": [text, "卖煤炭"], "model": "rules"}).json()
+    assert pair["items"][0] == rules
     bad = client.post("/api/v1/innovation/qualify", json={"text": text, "model": "neural"})
     assert bad.status_code == 422 and "model" in json.dumps(bad.json())
     b = client.post("/api/v1/innovation/qualify/batch", json={"texts": [text, "卖煤炭"]}).json()

@@ -228,8 +228,8 @@ def _result_row(line: int, ident: str | None, q: Qualification) -> tuple[Any, ..
 
 def qualify_rows(rows: Iterator[tuple[int, str | None, Any]], errors: list[RowError], qualifier: Qualifier | FittedQualifier,
                  cache: dict[str, Qualification]) -> list[tuple[Any, ...]]:
-    """Qualify good rows (memoised by text); bad cells go to ``errors``. A fitted or hybrid qualifier
-    scores the new texts together, in chunks of :data:`FIT_CHUNK` (one sparse product per chunk)."""
+    """Qualify good rows (memoised by text); bad cells go to ``errors``. New texts go to the
+    qualifier's ``qualify_many`` in chunks of :data:`FIT_CHUNK` (the fitted layer scores a chunk at once)."""
     good: list[tuple[int, str | None, str]] = []
     for n, ident, value in rows:
         bad = _check_text(value)
@@ -238,12 +238,9 @@ def qualify_rows(rows: Iterator[tuple[int, str | None, Any]], errors: list[RowEr
             continue
         good.append((n, ident, str(value)))
     new = list(dict.fromkeys(t for _, _, t in good if t not in cache))
-    if isinstance(qualifier, FittedQualifier):
-        for i in range(0, len(new), FIT_CHUNK):
-            chunk = new[i : i + FIT_CHUNK]
-            cache.update(zip(chunk, qualifier.from_rules([qualifier.rules.qualify(t) for t in chunk]), strict=True))
-    else:
-        cache.update((t, qualifier.qualify(t)) for t in new)
+    for i in range(0, len(new), FIT_CHUNK):
+        chunk = new[i : i + FIT_CHUNK]
+        cache.update(zip(chunk, qualifier.qualify_many(chunk), strict=True))
     return [_result_row(n, ident, cache[text]) for n, ident, text in good]
 
 
@@ -291,8 +288,9 @@ def qualify_batch(
     client: Any = None,
     model: str = DEFAULT_MODEL,
 ) -> BatchResult:
-    """Qualify every description of a batch file; see the module docstring. ``model``: ``rules`` (the
-    default qualifier) or ``fitted`` (:class:`~nqpf.innovation.qualify_fitted.FittedQualifier`)."""
+    """Qualify every description of a batch file; see the module docstring. ``model``: one of
+    :data:`~nqpf.innovation.qualify_fitted.MODELS`, ``hybrid`` by default (the rules unless the fitted
+    text model is confident), ``rules`` or ``fitted``."""
     if model not in MODELS:
         raise BatchError(f"unknown model {model!r}; use one of: {', '.join(MODELS)}")
     p = Path(path)

@@ -82,7 +82,7 @@ import bisect
 import functools
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
@@ -325,6 +325,10 @@ class Qualifier:
         self._ignore_matcher = TermMatcher([*self._ignored_forms, *self._field_forms])
 
     # -- public ----------------------------------------------------------------------
+    def qualify_many(self, descriptions: Sequence[str | Mapping[str, Any]]) -> list[Qualification]:
+        """:meth:`qualify` of each description, in order (the batch interface every qualifier shares)."""
+        return [self.qualify(d) for d in descriptions]
+
     def qualify(self, description: str | Mapping[str, Any]) -> Qualification:
         """Apply the test to a text (Chinese or English) or to structured fields."""
         ignored: list[str] = []
